@@ -1,0 +1,3 @@
+"""croupier: an open-source real-money gaming platform."""
+
+__version__ = "0.1.0"

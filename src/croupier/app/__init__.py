@@ -1,0 +1,1 @@
+"""croupier.app layer."""

@@ -1,0 +1,70 @@
+"""The ``croupier`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from croupier.app.demo import load_demo_data
+from croupier.core.wallet.cli import ledger_app
+from croupier.kernel.cli import JsonFlag, audit_app, cli_database, clock_app, db_app, emit
+from croupier.kernel.config import get_settings
+
+app = typer.Typer(
+    name="croupier",
+    help="croupier: a real-money gaming platform. Configure with CROUPIER_* variables.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # never print secrets from a traceback's locals
+)
+app.add_typer(db_app, name="db")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(audit_app, name="audit")
+app.add_typer(clock_app, name="clock")
+demo_app = typer.Typer(help="Demo data for trying croupier.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (production).")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs, health at /healthz, metrics at /metrics)."""
+    import uvicorn
+
+    from croupier.app.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    typer.echo(
+        f"croupier serving on http://{host}:{port} (env {settings.env.value}; "
+        f"API docs at http://{host}:{port}/docs)",
+        err=True,
+    )
+    uvicorn.run(
+        "croupier.app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@demo_app.command("load")
+def demo_load(as_json: JsonFlag = False) -> None:
+    """Load the demo data (idempotent)."""
+    with cli_database() as (_settings, database, clock):
+        opened = load_demo_data(database, clock)
+        emit(as_json, opened, f"demo data loaded: {len(opened)} platform accounts")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""The composition root: builds the FastAPI application with every module's routes."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import croupier
+from croupier.core.wallet.routes import router as ledger_router
+from croupier.kernel.clock import clock_for
+from croupier.kernel.config import Settings, get_settings
+from croupier.kernel.db import Database
+from croupier.kernel.errors import PROBLEM_CONTENT_TYPE, DomainError, InvalidRequest
+from croupier.kernel.events import OutboxDispatcher
+from croupier.kernel.web import Problem
+
+log = structlog.get_logger("croupier.http")
+
+HTTP_REQUESTS = Counter(
+    "croupier_http_requests_total", "HTTP requests served", ["method", "route", "status"]
+)
+HTTP_SECONDS = Histogram(
+    "croupier_http_request_seconds", "HTTP request duration", ["method", "route"]
+)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def _problem(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_CONTENT_TYPE)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return _problem(exc.status, exc.to_problem(instance=request.url.path))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        err = InvalidRequest("The request does not match the API's schema.", errors=problems)
+        return _problem(err.status, err.to_problem(instance=request.url.path))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _problem(
+            exc.status_code,
+            {
+                "type": f"urn:croupier:problem:{code}",
+                "title": str(exc.detail),
+                "status": exc.status_code,
+                "detail": str(exc.detail),
+                "code": code,
+                "instance": request.url.path,
+            },
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:  # noqa: ARG001
+        # A bug: logged with its trace; the caller gets a problem document and a request id.
+        log.exception("http.unhandled_error", path=request.url.path)
+        return _problem(
+            500,
+            {
+                "type": "urn:croupier:problem:internal_error",
+                "title": "Internal error",
+                "status": 500,
+                "code": "internal_error",
+                "detail": "The request failed; quote the request id to the operator.",
+                "request_id": structlog.contextvars.get_contextvars().get("request_id"),
+                "instance": request.url.path,
+            },
+        )
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the application. Tests pass their own settings and database."""
+    settings = settings or get_settings()
+    owns_database = database is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = database or Database(settings.database_url, pool_size=settings.database_pool_size)
+        clock = clock_for(settings, db)
+        dispatcher = OutboxDispatcher(db, clock)
+        dispatcher.install()
+        app.state.settings = settings
+        app.state.database = db
+        app.state.clock = clock
+        app.state.dispatcher = dispatcher
+        log.info(
+            "app.started", env=settings.env.value, database=db.dialect, version=croupier.__version__
+        )
+        try:
+            yield
+        finally:
+            if owns_database:
+                db.dispose()
+
+    app = FastAPI(
+        title="croupier",
+        version=croupier.__version__,
+        summary="Real-money gaming platform: wallet ledger, players, games, payments.",
+        description=(
+            "Errors are RFC 9457 problem documents (`application/problem+json`) with a "
+            "stable `code`. Amounts are integers of ledger units: fiat currencies keep 6 "
+            "decimals (3.56 EUR = 3560000)."
+        ),
+        lifespan=lifespan,
+    )
+    _install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        )
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        response = await call_next(request)
+        elapsed = time.perf_counter() - started
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        HTTP_SECONDS.labels(request.method, route).observe(elapsed)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        log.info(
+            "http.request",
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+            ms=round(elapsed * 1000, 2),
+        )
+        return response
+
+    @app.get("/healthz", tags=["operations"], responses={503: {"model": Problem}})
+    def healthz(request: Request) -> JSONResponse:
+        """200 when this process can serve: it reaches its database."""
+        db: Database = request.app.state.database
+        try:
+            with db.read_only() as session:
+                session.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("healthz.database_unreachable")
+            return _problem(
+                503,
+                {
+                    "type": "urn:croupier:problem:service.unavailable",
+                    "title": "Unavailable",
+                    "status": 503,
+                    "code": "service.unavailable",
+                    "detail": "The database is unreachable.",
+                },
+            )
+        return JSONResponse({"status": "ok", "version": croupier.__version__})
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    def metrics() -> Response:
+        """Prometheus metrics in the text exposition format."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(ledger_router)
+    return app

@@ -1,0 +1,52 @@
+"""The wallet: a double-entry, append-only ledger with TigerBeetle's semantics.
+
+Public names are the service functions and values; other modules call these and nothing else.
+"""
+
+from croupier.core.wallet.group_commit import GroupCommitter
+from croupier.core.wallet.models import AccountKind, PendingStatus, TransferKind
+from croupier.core.wallet.service import (
+    Account,
+    Balance,
+    LedgerViolation,
+    NewTransfer,
+    StatementLine,
+    Transfer,
+    TransferResult,
+    create_transfers,
+    expire_pending_transfers,
+    get_account,
+    get_balance,
+    get_statement,
+    get_transfer,
+    list_accounts,
+    open_account,
+    platform_account,
+    transfer,
+    verify_ledger,
+)
+
+__all__ = [
+    "Account",
+    "AccountKind",
+    "Balance",
+    "GroupCommitter",
+    "LedgerViolation",
+    "NewTransfer",
+    "PendingStatus",
+    "StatementLine",
+    "Transfer",
+    "TransferKind",
+    "TransferResult",
+    "create_transfers",
+    "expire_pending_transfers",
+    "get_account",
+    "get_balance",
+    "get_statement",
+    "get_transfer",
+    "list_accounts",
+    "open_account",
+    "platform_account",
+    "transfer",
+    "verify_ledger",
+]

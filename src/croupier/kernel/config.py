@@ -1,0 +1,56 @@
+"""Settings read from ``CROUPIER_*`` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/croupier.db"
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Process configuration. Every field maps to ``CROUPIER_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CROUPIER_", extra="ignore")
+
+    env: Environment = Environment.DEV
+    database_url: str = DEFAULT_DATABASE_URL
+    nats_url: str | None = None
+    redis_url: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Group commit: the most transfers the ledger writes in one database transaction.
+    ledger_max_batch: int = Field(default=2000, ge=1, le=50_000)
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+
+    @property
+    def clock_is_adjustable(self) -> bool:
+        """The clock may be moved only where no real money is at stake."""
+        return self.env in (Environment.DEV, Environment.TEST)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The file behind an SQLite URL, or None for PostgreSQL and in-memory databases."""
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[-1]
+        return None if path in ("", ":memory:") else Path(path)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment."""
+    return Settings()

@@ -1,0 +1,183 @@
+"""Database engine, declarative base and the unit of work.
+
+One unit of work per request or job: services ``flush()``, only :meth:`Database.unit_of_work`
+commits, and work that must wait for the commit (event delivery) runs after it.
+
+SQLite (embedded mode) runs in WAL mode with ``synchronous=FULL``; every transaction starts with
+``BEGIN IMMEDIATE`` so that there is one writer at a time and a read-then-write never fails
+half-way with "database is locked". PostgreSQL runs at READ COMMITTED; services that must see a
+row unchanged lock it with ``SELECT ... FOR UPDATE`` in a fixed order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table of croupier."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+AfterCommit = Callable[[], None]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC that always reads back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: pass a timezone-aware UTC time")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def normalize_database_url(url: str) -> str:
+    """Pick our drivers: psycopg 3 for PostgreSQL, the standard library for SQLite."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below start transactions, not the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed transaction survives power loss, not only a process crash.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front; readers use a deferred snapshot (WAL lets
+        # them read while a writer writes).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_database_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> Engine:
+    """An engine configured for croupier on SQLite or PostgreSQL."""
+    url = normalize_database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            from pathlib import Path
+
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        _configure_sqlite(engine, immediate=not read_only)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            connect_args={"application_name": "croupier"},
+        )
+    raise ValueError(
+        f"Unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql."
+    )
+
+
+class Database:
+    """An engine, its session factory and the unit of work."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = normalize_database_url(url)
+        self.engine = create_database_engine(self.url, pool_size=pool_size)
+        self.dialect = self.engine.dialect.name
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.read_engine = (
+            create_database_engine(self.url, pool_size=pool_size, read_only=True)
+            if self.dialect == "sqlite"
+            else self.engine
+        )
+        self._read_sessions = sessionmaker(self.read_engine, autoflush=False)
+        self._after_commit_hooks: list[Callable[[Session], None]] = []
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def add_after_commit_hook(self, hook: Callable[[Session], None]) -> None:
+        """Run ``hook(session)`` after every unit of work that committed (e.g. outbox delivery)."""
+        self._after_commit_hooks.append(hook)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session whose work commits when the block ends, or rolls back if it raises.
+
+        Callbacks registered with :func:`after_commit` run once the commit has succeeded.
+        """
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        callbacks: list[AfterCommit] = session.info.pop("after_commit", [])
+        for callback in callbacks:
+            callback()
+        for hook in self._after_commit_hooks:
+            hook(session)
+
+    @contextmanager
+    def read_only(self) -> Iterator[Session]:
+        """A session for reads; it never commits."""
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()
+
+
+def after_commit(session: Session, callback: AfterCommit) -> None:
+    """Run ``callback`` after ``session``'s unit of work commits; never if it rolls back."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+def null_pool_engine(url: str) -> Engine:
+    """A pool-less engine for one-shot administrative work (migrations, CLI checks)."""
+    return create_engine(normalize_database_url(url), poolclass=NullPool)

@@ -1,0 +1,91 @@
+"""FastAPI glue shared by every module's routes: sessions, clock, settings, problem responses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from croupier.kernel.clock import Clock
+from croupier.kernel.config import Settings
+from croupier.kernel.db import Database
+from croupier.kernel.errors import PROBLEM_CONTENT_TYPE, DomainError, Forbidden, InvalidRequest
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document. ``code`` is stable: match on it, not on ``title``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["urn:croupier:problem:ledger.account_not_found"])
+    title: str
+    status: int
+    detail: str
+    code: str = Field(examples=["ledger.account_not_found"])
+    instance: str | None = None
+
+
+def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` listing the problem documents an endpoint may answer with."""
+    by_status: dict[int, list[type[DomainError]]] = {}
+    listed: tuple[type[DomainError], ...] = (*errors, InvalidRequest)
+    for error in listed:
+        by_status.setdefault(error.status, []).append(error)
+    return {
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "description": "; ".join(f"`{e.code}`: {e.title}" for e in errs),
+        }
+        for status, errs in sorted(by_status.items())
+    }
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _unit_of_work(request: Request) -> Iterator[Session]:
+    with _database(request).unit_of_work() as session:
+        yield session
+
+
+def _read_only(request: Request) -> Iterator[Session]:
+    with _database(request).read_only() as session:
+        yield session
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbSession = Annotated[Session, Depends(_unit_of_work)]
+ReadSession = Annotated[Session, Depends(_read_only)]
+AppClock = Annotated[Clock, Depends(_clock)]
+AppSettings = Annotated[Settings, Depends(_settings)]
+
+
+class OperatorApiDisabled(Forbidden):
+    code = "backoffice.authentication_unavailable"
+    title = (
+        "Operator endpoints need authentication, which this release enables only in dev and test"
+    )
+
+
+def unauthenticated_operator_access(settings: AppSettings) -> None:
+    """Gate for operator endpoints until operator authentication exists (players issue).
+
+    Outside ``dev`` and ``test`` they answer 403 so that nothing is exposed unauthenticated.
+    """
+    if not settings.clock_is_adjustable:
+        raise OperatorApiDisabled()

@@ -1,0 +1,1 @@
+"""croupier.policy.risk layer."""

@@ -1,0 +1,1 @@
+"""croupier.products layer."""
