@@ -30,6 +30,9 @@ def run_migrations_online() -> None:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET lock_timeout = '5s'")
             connection.exec_driver_sql("SET statement_timeout = '10min'")
+            # The SETs autobegan a transaction; end it, or alembic would take it for the
+            # caller's and never commit the migrations. Session settings outlive the commit.
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=metadata,
