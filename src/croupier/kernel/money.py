@@ -148,18 +148,34 @@ class Money:
 
     @classmethod
     def parse(cls, text: str, code: str) -> Money:
-        """From a decimal string such as ``"3.56"``; refuses more decimals than the ledger keeps."""
+        """From a decimal string such as ``"3.56"``; refuses more decimals than the ledger keeps.
+
+        The arithmetic is on the decimal's digits, never through a ``Decimal`` context, so no
+        digit is ever rounded away whatever its length or exponent.
+        """
+        # A float or bool would reach Decimal() and be accepted: only text is an amount.
+        if not isinstance(text, str):
+            raise MoneyError(f"Amounts are parsed from text, got {type(text).__name__}.")
         try:
             value = Decimal(text)
-        except (InvalidOperation, TypeError):
+        except InvalidOperation:
             raise MoneyError(f"{text!r} is not a decimal amount.") from None
         if not value.is_finite():
             raise MoneyError(f"{text!r} is not a finite amount.")
         scale = currency(code).ledger_scale
-        scaled = value.scaleb(scale)
-        if scaled != scaled.to_integral_value():
+        sign, digits, exponent = value.as_tuple()
+        assert isinstance(exponent, int)
+        significant = "".join(map(str, digits)).lstrip("0")
+        if not significant:
+            return cls(0, code)
+        stripped = significant.rstrip("0")
+        shift = exponent + (len(significant) - len(stripped)) + scale
+        if shift < 0:
             raise InexactConversion(f"{text} {code} has more than {scale} decimals.")
-        return cls(int(scaled), code)
+        if len(stripped) + shift > len(str(MAX_AMOUNT)):
+            raise MoneyError("The amount is beyond the ledger's 64-bit range.")
+        amount = int(stripped) * _pow10(shift)
+        return cls(-amount if sign else amount, code)
 
     # conversion ---------------------------------------------------------------------------
 
