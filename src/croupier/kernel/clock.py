@@ -90,6 +90,8 @@ class _OffsetReader(Protocol):
 
 _DURATION_PART = re.compile(r"(\d+)([wdhms])")
 _UNIT_SECONDS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+# Far beyond any rule's waiting period, and far inside datetime's range (year 9999).
+MAX_OFFSET = timedelta(days=100 * 366)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -103,6 +105,8 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
     if seconds <= 0:
         raise InvalidDuration("The duration must be positive.")
+    if seconds > MAX_OFFSET.total_seconds():
+        raise InvalidDuration(f"{text!r} is longer than the clock may ever be moved (100 years).")
     return timedelta(seconds=seconds)
 
 
@@ -122,6 +126,8 @@ def set_clock_offset(
         raise ClockNotAdjustable("The clock can be moved only when CROUPIER_ENV is dev or test.")
     if offset < timedelta(0):
         raise InvalidDuration("The clock never runs behind the wall clock.")
+    if offset > MAX_OFFSET:
+        raise InvalidDuration("The clock may be moved at most 100 years ahead in all.")
     row = session.get(ClockOffset, 1, with_for_update=True)
     before = row.offset_seconds if row else 0
     if row is None:
