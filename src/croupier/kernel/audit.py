@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -50,7 +50,8 @@ def _digest(
     material = json.dumps(
         [
             seq,
-            occurred_at.isoformat(),
+            # Stored in UTC (UTCDateTime), so it is hashed in UTC whatever zone it came in.
+            occurred_at.astimezone(UTC).isoformat(),
             actor,
             action,
             subject_type,
@@ -90,7 +91,7 @@ def record_event(
         session.add(head)
     fields: dict[str, Any] = {
         "seq": head.last_seq + 1,
-        "occurred_at": clock.now(),
+        "occurred_at": clock.now().astimezone(UTC),
         "actor": actor,
         "action": action,
         "subject_type": subject_type,
