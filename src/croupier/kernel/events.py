@@ -70,6 +70,10 @@ def publish(session: Session, event: Event, clock: Clock) -> str:
     return event_id
 
 
+class _HandledElsewhere(Exception):
+    """The consumption row of this (consumer, event) was written by another process."""
+
+
 class OutboxDispatcher:
     """Delivers committed outbox events to the consumers registered in this process."""
 
@@ -102,10 +106,13 @@ class OutboxDispatcher:
         the next call; it does not hold back the events behind it.
         """
         if getattr(self._local, "dispatching", False):
-            return 0  # a consumer published: the running loop below will reach that event
+            # A consumer published: tell the running loop below to look once more.
+            self._local.published = True
+            return 0
         delivered = 0
         with self._lock:
             self._local.dispatching = True
+            self._local.published = False
             try:
                 cursor = 0
                 while True:
@@ -127,7 +134,9 @@ class OutboxDispatcher:
                         delivered += self._deliver(seq, event)
                         cursor = seq
                     if len(rows) < self._batch_size:
-                        return delivered
+                        if not self._local.published:
+                            return delivered
+                        self._local.published = False
             finally:
                 self._local.dispatching = False
 
@@ -143,10 +152,15 @@ class OutboxDispatcher:
                             consumer=name, event_id=event.id, handled_at=self._clock.now()
                         )
                     )
+                    try:
+                        session.flush()
+                    except IntegrityError:
+                        # Another process handled it concurrently: its consumption row won.
+                        raise _HandledElsewhere from None
+                    # An IntegrityError from here on is the consumer's own: a failure.
                     consumer(session, event)
                     session.flush()
-            except IntegrityError:
-                # Another process handled it concurrently: the consumption row is there.
+            except _HandledElsewhere:
                 continue
             except Exception as exc:  # a consumer bug must not stop delivery of others
                 error = f"{name}: {type(exc).__name__}: {exc}"
