@@ -21,9 +21,14 @@ from croupier.core.wallet.routes import router as ledger_router
 from croupier.kernel.clock import clock_for
 from croupier.kernel.config import Settings, get_settings
 from croupier.kernel.db import Database
-from croupier.kernel.errors import PROBLEM_CONTENT_TYPE, DomainError, InvalidRequest
+from croupier.kernel.errors import (
+    PROBLEM_CONTENT_TYPE,
+    DomainError,
+    InvalidRequest,
+    ServiceUnavailable,
+)
 from croupier.kernel.events import OutboxDispatcher
-from croupier.kernel.web import Problem
+from croupier.kernel.web import install_problem_schema, problem_responses
 
 log = structlog.get_logger("croupier.http")
 
@@ -72,20 +77,25 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:  # noqa: ARG001
-        # A bug: logged with its trace; the caller gets a problem document and a request id.
-        log.exception("http.unhandled_error", path=request.url.path)
-        return _problem(
-            500,
-            {
-                "type": "urn:croupier:problem:internal_error",
-                "title": "Internal error",
-                "status": 500,
-                "code": "internal_error",
-                "detail": "The request failed; quote the request id to the operator.",
-                "request_id": structlog.contextvars.get_contextvars().get("request_id"),
-                "instance": request.url.path,
-            },
-        )
+        # Reached only by an error raised outside request_context (which handles the rest).
+        return _internal_error(request)
+
+
+def _internal_error(request: Request) -> JSONResponse:
+    # A bug: logged with its trace; the caller gets a problem document and a request id.
+    log.exception("http.unhandled_error", path=request.url.path)
+    return _problem(
+        500,
+        {
+            "type": "urn:croupier:problem:internal_error",
+            "title": "Internal error",
+            "status": 500,
+            "code": "internal_error",
+            "detail": "The request failed; quote the request id to the operator.",
+            "request_id": structlog.contextvars.get_contextvars().get("request_id"),
+            "instance": request.url.path,
+        },
+    )
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -136,7 +146,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            # Rendered here, not by the app-level handler (which Starlette runs outside every
+            # middleware), so that a 500 too carries its request id and is counted and logged.
+            response = _internal_error(request)
         elapsed = time.perf_counter() - started
         route = getattr(request.scope.get("route"), "path", "unmatched")
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
@@ -151,7 +166,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         )
         return response
 
-    @app.get("/healthz", tags=["operations"], responses={503: {"model": Problem}})
+    @app.get(
+        "/healthz",
+        tags=["operations"],
+        responses=problem_responses(ServiceUnavailable, validated=False),
+    )
     def healthz(request: Request) -> JSONResponse:
         """200 when this process can serve: it reaches its database."""
         db: Database = request.app.state.database
@@ -160,16 +179,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 session.execute(text("SELECT 1"))
         except Exception:
             log.exception("healthz.database_unreachable")
-            return _problem(
-                503,
-                {
-                    "type": "urn:croupier:problem:service.unavailable",
-                    "title": "Unavailable",
-                    "status": 503,
-                    "code": "service.unavailable",
-                    "detail": "The database is unreachable.",
-                },
-            )
+            err = ServiceUnavailable("The database is unreachable.")
+            return _problem(err.status, err.to_problem(instance=request.url.path))
         return JSONResponse({"status": "ok", "version": croupier.__version__})
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
@@ -178,4 +189,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(ledger_router)
+    install_problem_schema(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -28,20 +28,46 @@ class Problem(BaseModel):
     instance: str | None = None
 
 
-def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` listing the problem documents an endpoint may answer with."""
+def problem_responses(
+    *errors: type[DomainError], validated: bool = True
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` listing the problem documents an endpoint may answer with.
+
+    Each is served as ``application/problem+json`` only; ``validated`` adds the 422 that any
+    endpoint with parameters or a body answers when the request does not match its schema.
+    The ``Problem`` schema itself is registered by :func:`install_problem_schema`.
+    """
     by_status: dict[int, list[type[DomainError]]] = {}
-    listed: tuple[type[DomainError], ...] = (*errors, InvalidRequest)
+    listed: tuple[type[DomainError], ...] = (*errors, InvalidRequest) if validated else errors
     for error in listed:
         by_status.setdefault(error.status, []).append(error)
     return {
         status: {
-            "model": Problem,
-            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
             "description": "; ".join(f"`{e.code}`: {e.title}" for e in errs),
         }
         for status, errs in sorted(by_status.items())
     }
+
+
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+
+
+def install_problem_schema(app: FastAPI) -> None:
+    """Add the ``Problem`` schema to the app's OpenAPI components, where every
+    :func:`problem_responses` entry points."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        spec = build()  # FastAPI caches it; the schema is added to the cached document once
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        if "Problem" not in schemas:
+            schemas["Problem"] = Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _database(request: Request) -> Database:
