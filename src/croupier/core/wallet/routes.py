@@ -98,7 +98,8 @@ def get_statement(
 
 
 @router.get(
-    "/transfers/{transfer_id}",
+    # ":path": caller-chosen ids may contain '/' (kernel/ids.py), encoded as %2F or not.
+    "/transfers/{transfer_id:path}",
     response_model=TransferOut,
     responses=problem_responses(errors.TransferNotFound),
 )
