@@ -1,0 +1,210 @@
+"""The database layer: SQLite durability settings, UTC timestamps, URLs and the unit of work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from croupier.core.wallet.models import LedgerAccount
+from croupier.kernel.db import after_commit, create_database_engine, normalize_database_url
+from croupier.kernel.models import OutboxEvent
+
+
+def _outbox_event(event_id: str, occurred_at: datetime) -> OutboxEvent:
+    return OutboxEvent(
+        id=event_id, type="test.something", payload="{}", occurred_at=occurred_at, attempts=0
+    )
+
+
+def _write_outbox_events(db, *events: OutboxEvent) -> None:
+    with db.unit_of_work() as s:
+        s.add_all(events)
+        s.flush()
+
+
+def _outbox_count(db) -> int:
+    with db.read_only() as s:
+        return s.scalar(select(func.count()).select_from(OutboxEvent))
+
+
+# -- SQLite settings ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine_name", ["engine", "read_engine"])
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_full_sync(sqlite_db, engine_name):
+    engine = getattr(sqlite_db, engine_name)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_an_account_in_an_unknown_currency_is_refused_by_the_foreign_key(db, clock):
+    with pytest.raises(IntegrityError), db.unit_of_work() as s:
+        s.add(
+            LedgerAccount(
+                id="acc_1",
+                kind="house",
+                currency="XXX",
+                name="house",
+                debits_must_not_exceed_credits=False,
+                created_at=clock.now(),
+            )
+        )
+    with db.read_only() as s:
+        assert s.scalar(select(func.count()).select_from(LedgerAccount)) == 0
+
+
+def test_an_unsupported_database_is_refused():
+    with pytest.raises(ValueError, match="Unsupported database 'mysql'"):
+        create_database_engine("mysql://localhost/croupier")
+
+
+# -- timestamps -----------------------------------------------------------------------------
+
+
+def test_a_naive_datetime_is_refused_and_nothing_is_written(db):
+    naive = datetime(2026, 11, 1, 12, 0)  # noqa: DTZ001 - the point of the test
+    with pytest.raises(StatementError) as exc_info:
+        _write_outbox_events(db, _outbox_event("evt_naive", naive))
+    assert isinstance(exc_info.value.orig, ValueError)
+    assert "naive datetimes are refused" in str(exc_info.value.orig)
+    assert _outbox_count(db) == 0
+
+
+def test_an_aware_datetime_reads_back_as_the_same_instant_in_utc(db):
+    malta_summer = timezone(timedelta(hours=2))
+    written = datetime(2026, 7, 1, 14, 30, 15, 123_456, tzinfo=malta_summer)
+    with db.unit_of_work() as s:
+        s.add(_outbox_event("evt_aware", written))
+    with db.read_only() as s:
+        read = s.execute(select(OutboxEvent.occurred_at)).scalar_one()
+    assert read == written
+    assert read == datetime(2026, 7, 1, 12, 30, 15, 123_456, tzinfo=UTC)
+    assert read.tzinfo is UTC
+
+
+def test_a_null_timestamp_stays_null(db, clock):
+    with db.unit_of_work() as s:
+        s.add(_outbox_event("evt_pending", clock.now()))
+    with db.read_only() as s:
+        assert s.execute(select(OutboxEvent.delivered_at)).scalar_one() is None
+
+
+# -- URLs -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "normalized"),
+    [
+        ("postgres://u:p@db:5432/croupier", "postgresql+psycopg://u:p@db:5432/croupier"),
+        ("postgresql://u:p@db:5432/croupier", "postgresql+psycopg://u:p@db:5432/croupier"),
+        ("postgresql://postgres@127.0.0.1/x", "postgresql+psycopg://postgres@127.0.0.1/x"),
+        ("postgresql+psycopg://u@db/croupier", "postgresql+psycopg://u@db/croupier"),
+        ("sqlite:///./var/croupier.db", "sqlite:///./var/croupier.db"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
+def test_database_urls_are_normalized_to_our_drivers(url, normalized):
+    assert normalize_database_url(url) == normalized
+
+
+# -- the unit of work -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("failure", [RuntimeError, KeyboardInterrupt])
+def test_a_unit_of_work_that_raises_rolls_back_everything(db, clock, failure):
+    with db.unit_of_work() as s:
+        s.add(_outbox_event("evt_kept", clock.now()))
+
+    def write_then_fail():
+        with db.unit_of_work() as s:
+            s.add(_outbox_event("evt_lost_1", clock.now()))
+            s.flush()
+            s.add(_outbox_event("evt_lost_2", clock.now()))
+            s.flush()
+            raise failure
+
+    with pytest.raises(failure):
+        write_then_fail()
+
+    with db.read_only() as s:
+        assert list(s.execute(select(OutboxEvent.id)).scalars()) == ["evt_kept"]
+
+
+def test_after_commit_callbacks_run_only_once_the_commit_succeeded(db, clock):
+    seen: list[int] = []
+
+    with db.unit_of_work() as s:
+        s.add(_outbox_event("evt_1", clock.now()))
+        after_commit(s, lambda: seen.append(_outbox_count(db)))
+        after_commit(s, lambda: seen.append(-1))
+        s.flush()
+        assert seen == []
+
+    # The first callback saw the committed row from another connection; order is kept.
+    assert seen == [1, -1]
+
+
+def test_after_commit_callbacks_never_run_when_the_unit_of_work_rolls_back(db, clock):
+    seen: list[str] = []
+
+    def write_then_fail():
+        with db.unit_of_work() as s:
+            s.add(_outbox_event("evt_1", clock.now()))
+            after_commit(s, lambda: seen.append("sent"))
+            raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
+    assert seen == []
+    assert _outbox_count(db) == 0
+
+
+def test_a_commit_that_fails_runs_no_after_commit_callback(db, clock):
+    seen: list[str] = []
+    with db.unit_of_work() as s:
+        s.add(_outbox_event("evt_dup", clock.now()))
+
+    def write_duplicate():
+        with db.unit_of_work() as s:
+            s.add(_outbox_event("evt_dup", clock.now()))  # the unique event id fails at commit
+            after_commit(s, lambda: seen.append("sent"))
+
+    with pytest.raises(IntegrityError):
+        write_duplicate()
+    assert seen == []
+    assert _outbox_count(db) == 1
+
+
+def test_after_commit_hooks_run_for_every_committed_unit_of_work_only(db, clock):
+    committed: list[bool] = []
+    db.add_after_commit_hook(lambda _session: committed.append(True))
+
+    with db.unit_of_work():
+        pass
+    with pytest.raises(RuntimeError), db.unit_of_work():
+        raise RuntimeError("refused")
+    with db.unit_of_work() as s:
+        s.add(_outbox_event("evt_1", clock.now()))
+
+    assert committed == [True, True]
+
+
+def test_a_read_only_session_never_commits(db, clock):
+    with db.read_only() as s:
+        s.add(_outbox_event("evt_ghost", clock.now()))
+        s.flush()
+    assert _outbox_count(db) == 0
+
+
+def test_objects_stay_readable_after_their_unit_of_work_commits(db, clock):
+    with db.unit_of_work() as s:
+        event = _outbox_event("evt_1", clock.now())
+        s.add(event)
+    assert isinstance(event.seq, int)
+    assert event.occurred_at == clock.now()
