@@ -67,6 +67,20 @@ _IN_CHUNK = 500
 _accounts = cast(Table, LedgerAccount.__table__)
 _transfers = cast(Table, LedgerTransfer.__table__)
 _pending = cast(Table, LedgerPendingTransfer.__table__)
+# The order in which transfer rows are written and read by the driver-level fast paths.
+_TRANSFER_COLUMNS = (
+    "id",
+    "kind",
+    "debit_account_id",
+    "credit_account_id",
+    "amount",
+    "currency",
+    "pending_id",
+    "timeout_seconds",
+    "code",
+    "reference",
+    "created_at",
+)
 
 
 # -- values ----------------------------------------------------------------------------------
@@ -358,6 +372,23 @@ def _transfer_from_row(row: Any) -> Transfer:
     )
 
 
+def _transfer_from_tuple(row: Sequence[Any]) -> Transfer:
+    # Columns in _TRANSFER_COLUMNS order, straight from the driver.
+    return Transfer(
+        id=row[0],
+        kind=TransferKind(row[1]),
+        debit_account_id=row[2],
+        credit_account_id=row[3],
+        amount=row[4],
+        currency=row[5],
+        pending_id=row[6],
+        timeout_seconds=row[7],
+        code=row[8],
+        reference=row[9],
+        created_at=row[10].astimezone(UTC),
+    )
+
+
 def get_transfer(session: Session, transfer_id: str) -> Transfer:
     """The transfer with this id, or ``ledger.transfer_not_found``."""
     row = session.execute(select(_transfers).where(_transfers.c.id == transfer_id)).one_or_none()
@@ -435,6 +466,36 @@ def _lock_accounts(conn: Connection, ids: Iterable[str]) -> dict[str, _AccountSt
         for row in conn.execute(stmt.with_for_update()):
             states[row[0]] = _AccountState(*row)
     return states
+
+
+_LOCK_ACCOUNTS_POSTGRESQL = """
+SELECT id, currency, debits_must_not_exceed_credits,
+       debits_pending, debits_posted, credits_pending, credits_posted
+  FROM ledger_accounts WHERE id = ANY(%s::text[]) ORDER BY id FOR UPDATE
+"""
+_LOAD_TRANSFERS_POSTGRESQL = f"""
+SELECT {", ".join(_TRANSFER_COLUMNS)} FROM ledger_transfers WHERE id = ANY(%s::text[])
+"""
+
+
+def _lock_accounts_and_load_transfers(
+    conn: Connection, account_ids: Iterable[str], transfer_ids: Sequence[str]
+) -> tuple[dict[str, _AccountState], dict[str, Transfer]]:
+    """Lock the accounts (sorted) and then read the transfers that already have these ids.
+
+    On PostgreSQL with the sync driver both statements go in one pipeline: one round trip
+    instead of three (with the transaction's BEGIN). The server runs them in order, so the
+    read still happens after the locks are held.
+    """
+    driver = conn.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):  # SQLite, or the asyncio driver
+        return _lock_accounts(conn, account_ids), _load_transfers(conn, transfer_ids)
+    with driver.pipeline(), driver.cursor() as locking, driver.cursor() as reading:
+        locking.execute(_LOCK_ACCOUNTS_POSTGRESQL, (sorted(set(account_ids)),))
+        reading.execute(_LOAD_TRANSFERS_POSTGRESQL, (list(set(transfer_ids)),))
+        states = {row[0]: _AccountState(*row) for row in locking.fetchall()}
+        existing = {row[0]: _transfer_from_tuple(row) for row in reading.fetchall()}
+    return states, existing
 
 
 def _load_pending_states(conn: Connection, ids: Iterable[str]) -> dict[str, _PendingState]:
@@ -765,10 +826,9 @@ def create_transfers(
     for p in pending_transfers.values():
         account_ids.update((p.debit_account_id, p.credit_account_id))
     account_ids.discard("")
-    accounts = _lock_accounts(conn, account_ids)
-    # Read after the locks: a concurrent batch with the same ids touches the same accounts,
-    # so it has committed (and is visible) or has not started.
-    existing = _load_transfers(conn, (t.id for t in valid))
+    # The existing transfers are read after the locks: a concurrent batch with the same ids
+    # touches the same accounts, so it has committed (and is visible) or has not started.
+    accounts, existing = _lock_accounts_and_load_transfers(conn, account_ids, [t.id for t in valid])
     pending_states = _load_pending_states(conn, pending_transfers)
     # Pending transfers that a non-pending row with the same id shadows are "not pending".
     existing_non_pending = _load_transfers(conn, pending_ids - pending_transfers.keys())
@@ -812,21 +872,6 @@ def create_transfers(
     _write(conn, batch)
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
-
-
-_TRANSFER_COLUMNS = (
-    "id",
-    "kind",
-    "debit_account_id",
-    "credit_account_id",
-    "amount",
-    "currency",
-    "pending_id",
-    "timeout_seconds",
-    "code",
-    "reference",
-    "created_at",
-)
 
 
 def _transfer_tuple(t: Transfer) -> tuple[Any, ...]:
@@ -932,13 +977,20 @@ UPDATE ledger_accounts AS a
 """
 
 
+_INSERT_TRANSFERS_POSTGRESQL = f"""
+INSERT INTO ledger_transfers ({", ".join(_TRANSFER_COLUMNS)})
+SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[],
+                     %s::text[], %s::integer[], %s::text[], %s::text[], %s::timestamptz[])
+"""
+
+
 def _write_transfers_postgresql(
     conn: Connection, created: list[Transfer], touched: list[_AccountState]
 ) -> None:
-    """COPY the new transfers and update every touched account in one statement.
+    """Insert the new transfers and update every touched account: two statements, one round trip.
 
-    Measured on the hot path: COPY costs half of a row-by-row INSERT per transfer, and one
-    UPDATE over unnest() replaces one statement per account.
+    Each statement takes its rows as arrays (unnest), and the sync driver sends both in one
+    pipeline. Measured on the hot path against COPY plus an UPDATE (three round trips).
     """
     driver = conn.connection.driver_connection
     if isinstance(driver, psycopg.AsyncConnection):
@@ -947,21 +999,22 @@ def _write_transfers_postgresql(
         await_only(_write_transfers_psycopg_async(driver, created, touched))
         return
     assert isinstance(driver, psycopg.Connection)
-    with driver.cursor() as cur:
-        columns = ", ".join(_TRANSFER_COLUMNS)
-        with cur.copy(f"COPY ledger_transfers ({columns}) FROM STDIN") as copy:
-            for t in created:
-                copy.write_row(_transfer_tuple(t))
-        cur.execute(
-            _UPDATE_ACCOUNTS_POSTGRESQL,
-            (
-                [a.id for a in touched],
-                [a.debits_pending for a in touched],
-                [a.debits_posted for a in touched],
-                [a.credits_pending for a in touched],
-                [a.credits_posted for a in touched],
-            ),
-        )
+    rows = [_transfer_tuple(t) for t in created]
+    transfer_columns = [list(column) for column in zip(*rows, strict=True)]
+    transfer_columns[1] = [str(kind) for kind in transfer_columns[1]]
+    with driver.pipeline(), driver.cursor() as cur:
+        cur.execute(_INSERT_TRANSFERS_POSTGRESQL, transfer_columns)
+        cur.execute(_UPDATE_ACCOUNTS_POSTGRESQL, _account_columns(touched))
+
+
+def _account_columns(touched: list[_AccountState]) -> tuple[list[Any], ...]:
+    return (
+        [a.id for a in touched],
+        [a.debits_pending for a in touched],
+        [a.debits_posted for a in touched],
+        [a.credits_pending for a in touched],
+        [a.credits_posted for a in touched],
+    )
 
 
 async def _write_transfers_psycopg_async(
@@ -972,16 +1025,7 @@ async def _write_transfers_psycopg_async(
         async with cur.copy(f"COPY ledger_transfers ({columns}) FROM STDIN") as copy:
             for t in created:
                 await copy.write_row(_transfer_tuple(t))
-        await cur.execute(
-            _UPDATE_ACCOUNTS_POSTGRESQL,
-            (
-                [a.id for a in touched],
-                [a.debits_pending for a in touched],
-                [a.debits_posted for a in touched],
-                [a.credits_pending for a in touched],
-                [a.credits_posted for a in touched],
-            ),
-        )
+        await cur.execute(_UPDATE_ACCOUNTS_POSTGRESQL, _account_columns(touched))
 
 
 def transfer(session: Session, clock: Clock, new: NewTransfer) -> Transfer:
