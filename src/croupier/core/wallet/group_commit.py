@@ -46,6 +46,10 @@ BATCH_SECONDS = Histogram(
     "Time to apply and commit one ledger batch",
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
+BATCH_RETRIES = Counter(
+    "croupier_ledger_batch_retries_total",
+    "Ledger batches tried again after a database error (a lost connection, a serialization failure)",
+)
 TRANSFER_RESULTS = Counter(
     "croupier_ledger_transfers_total", "Ledger transfers by outcome", ["outcome"]
 )
@@ -78,6 +82,7 @@ class GroupCommitter:
         self._connection: Connection | None = None
         self.batches = 0
         self.transfers = 0
+        self.retries = 0
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="ledger-group-commit", daemon=True)
@@ -199,6 +204,8 @@ class GroupCommitter:
                     for r in requests:
                         r.future.set_exception(failure)
                     return
+                self.retries += 1
+                BATCH_RETRIES.inc()
                 time.sleep(0.005 * attempt)
             except Exception as exc:  # a bug: fail these callers, keep serving others
                 log.exception("ledger.batch_failed", transfers=count)
