@@ -441,3 +441,28 @@ def test_unknown_currency_account_cannot_be_opened(db, clock):
 
     with pytest.raises(UnknownCurrency), db.unit_of_work() as s:
         open_account(s, clock, kind=AccountKind.PLAYER_CASH, currency_code="XXX")
+
+
+def test_a_currency_whose_total_exceeds_64_bits_still_verifies(db, clock):
+    # Each account stays within 2^63, but all debits of the currency together do not: the
+    # check must add them up without overflowing (SQLite's SUM stops at 64 bits).
+    with db.unit_of_work() as s:
+        pairs = [
+            (
+                platform_account(
+                    s, clock, kind=AccountKind.SANDBOX_FUNDING, currency_code="EUR", name=f"f{n}"
+                ).id,
+                open_account(s, clock, kind=AccountKind.PLAYER_CASH, currency_code="EUR").id,
+            )
+            for n in range(2)
+        ]
+    for n, (funding, player) in enumerate(pairs):
+        [result] = submit(
+            db,
+            clock,
+            NewTransfer(
+                id=f"max-{n}", debit_account_id=funding, credit_account_id=player, amount=MAX_AMOUNT
+            ),
+        )
+        assert result.ok
+    assert_ledger_verifies(db)
