@@ -48,7 +48,7 @@ BATCH_SECONDS = Histogram(
 )
 BATCH_RETRIES = Counter(
     "croupier_ledger_batch_retries_total",
-    "Ledger batches tried again after a database error (a lost connection, a serialization failure)",
+    "Ledger batches tried again after a database error (lost connection, serialization failure)",
 )
 TRANSFER_RESULTS = Counter(
     "croupier_ledger_transfers_total", "Ledger transfers by outcome", ["outcome"]
