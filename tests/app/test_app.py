@@ -10,11 +10,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
-from croupier.app.main import create_app
-from croupier.kernel.config import Settings
+from croupier.kernel.clock import SystemClock
 from croupier.kernel.db import Database
 from croupier.kernel.errors import PROBLEM_CONTENT_TYPE
 from tests.core.wallet.ledger_fixtures import house, open_player, snapshot
+from tests.http_fixtures import make_client, operator_token
 
 LEDGER = "/api/v1/backoffice/ledger"
 
@@ -32,9 +32,10 @@ LEDGER_OPERATIONS = [
 ]
 
 
-def _client(db: Database, env: str = "test", **kwargs: bool) -> TestClient:
-    app = create_app(settings=Settings(env=env, database_url=db.url), database=db)
-    return TestClient(app, **kwargs)
+def _client(db: Database, env: str = "test", *, auth: bool = True, **kwargs: bool) -> TestClient:
+    """The app; with ``auth``, called by a finance operator (ledger reads need finance)."""
+    token = operator_token(db, SystemClock(), "finance") if auth else None
+    return make_client(db, token=token, env=env, **kwargs)
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def test_healthz_answers_503_problem_when_the_database_is_unreachable(logs):
     # A real PostgreSQL URL on a port where nothing listens: the connection is refused.
     unreachable = Database("postgresql://postgres@127.0.0.1:1/croupier", pool_size=1)
     try:
-        with _client(unreachable) as c:
+        with _client(unreachable, auth=False) as c:
             response = c.get("/healthz")
     finally:
         unreachable.dispose()
@@ -239,7 +240,8 @@ def test_openapi_lists_every_ledger_operation_with_its_problem_responses(client)
         operation = spec["paths"][path][method]
         assert operation.get("description"), f"{method} {path} has no documentation"
         for status, code in (
-            ("403", "backoffice.authentication_unavailable"),
+            ("401", "auth.not_authenticated"),
+            ("403", "auth.permission_denied"),
             ("422", "request.invalid"),
         ):
             response = operation["responses"].get(status)
@@ -271,25 +273,29 @@ def test_openapi_documents_the_healthz_503_as_a_problem_document(client):
     assert list(unavailable["content"]) == [PROBLEM_CONTENT_TYPE]
 
 
-# -- operator endpoints outside dev and test -------------------------------------------------
+# -- operator endpoints need an operator -----------------------------------------------------
 
 
-def test_production_exposes_no_operator_ledger_endpoint_without_authentication(db, clock):
+@pytest.mark.parametrize("env", ["production", "test"])
+def test_no_operator_ledger_endpoint_answers_without_an_operator_token(db, clock, env):
     player = open_player(db, clock, funds=25_000_000)
     house_id = house(db, clock)
     before = snapshot(db)
 
-    with _client(db, env="production") as c:
+    with _client(db, env=env, auth=False) as c:
         responses = [
             c.get(url.format(account=player, transfer=f"fund-{player}"))
             for _, _, url in LEDGER_OPERATIONS
         ]
         # Not even a malformed request learns more than "authenticate first".
         responses.append(c.get(f"{LEDGER}/accounts?limit=0"))
+        responses.append(
+            c.get(f"{LEDGER}/accounts", headers={"Authorization": "Bearer cot_forged"})
+        )
         health = c.get("/healthz")
 
     for response in responses:
-        body = _assert_problem(response, 403, "backoffice.authentication_unavailable")
+        body = _assert_problem(response, 401, "auth.not_authenticated")
         body.pop("instance")  # the caller's own path, echoed back
         assert player not in str(body)
         assert house_id not in str(body)
@@ -298,7 +304,7 @@ def test_production_exposes_no_operator_ledger_endpoint_without_authentication(d
     assert snapshot(db) == before
 
 
-def test_test_environment_serves_the_operator_ledger_endpoints(client, db, clock):
+def test_a_finance_operator_is_served_the_operator_ledger_endpoints(client, db, clock):
     player = open_player(db, clock, funds=25_000_000)
 
     for _, _, url in LEDGER_OPERATIONS:

@@ -158,7 +158,75 @@ def test_demo_load_twice_changes_nothing_the_second_time(croupier):
 
     assert first == second
     assert {"house:EUR", "sandbox_funding:EUR", "promotions:EUR"} <= set(first)
-    assert accounts_after_first == accounts_after_second == len(first)
+    assert {"brand:demo", "operator:admin", "player:demo"} <= set(first)
+    platform_accounts = [
+        k for k in first if k.split(":")[0] in {"house", "sandbox_funding", "promotions"}
+    ]
+    # The platform accounts and the demo player's cash account, once.
+    assert accounts_after_first == accounts_after_second == len(platform_accounts) + 1
+    [(players,)] = croupier.query("SELECT count(*) FROM players")
+    assert players == 1
+
+
+def test_demo_load_in_production_creates_no_logins(croupier):
+    loaded = croupier.json("demo", "load", CROUPIER_ENV="production")
+
+    assert "brand:demo" in loaded
+    assert "operator:admin" not in loaded
+    [(operators,)] = croupier.query("SELECT count(*) FROM operators")
+    assert operators == 0
+
+
+def test_operator_create_prints_the_credentials_once_and_stores_them_hashed(croupier):
+    created = croupier.json("operator", "create", "--email", "ops@example.com", "--role", "finance")
+
+    assert created["role"] == "finance"
+    assert len(created["totp_secret"]) == 32
+    assert created["otpauth_uri"].startswith("otpauth://totp/")
+    [(stored,)] = croupier.query("SELECT password_hash FROM operators")
+    assert created["password"] not in stored
+    again = croupier("operator", "create", "--email", "OPS@example.com", "--role", "finance")
+    assert again.returncode == 2
+    assert "operators.exists" in again.stderr
+    unknown = croupier("operator", "create", "--email", "x@example.com", "--role", "croupier")
+    assert "operators.unknown_role" in unknown.stderr
+
+
+def test_dev_player_creates_an_active_funded_player(croupier):
+    croupier.json("demo", "load")
+
+    made = croupier.json("dev", "player", "--currency", "EUR", "--balance", "100.00")
+
+    assert made["player_id"].startswith("ply_")
+    assert made["status"] == "active"
+    assert made["balance"] == 100_000_000
+    [(funded,)] = croupier.query(
+        "SELECT credits_posted FROM ledger_accounts WHERE id = ?", made["cash_account_id"]
+    )
+    assert funded == 100_000_000
+    assert croupier("ledger", "verify").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code"),
+    [
+        (["--balance", "1.0000001"], {}, "money.inexact_conversion"),
+        (["--balance", "lots"], {}, "money.invalid"),
+        (["--currency", "XYZ"], {}, "money.unknown_currency"),
+        (["--brand", "nosuch"], {}, "players.brand_not_found"),
+        ([], {"CROUPIER_ENV": "production"}, "sandbox.unavailable"),
+    ],
+)
+def test_dev_player_refuses_bad_input_and_production_and_creates_nothing(croupier, args, env, code):
+    croupier.json("demo", "load")
+    [(before,)] = croupier.query("SELECT count(*) FROM players")
+
+    done = croupier("dev", "player", *args, **env)
+
+    assert done.returncode == 2
+    assert code in done.stderr
+    [(after,)] = croupier.query("SELECT count(*) FROM players")
+    assert after == before
 
 
 def test_ledger_verify_passes_on_a_clean_ledger_and_lists_a_corrupted_balance(croupier):

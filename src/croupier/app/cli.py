@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from croupier.app.demo import load_demo_data
+from croupier.backoffice.operators.cli import operator_app
+from croupier.core.players.cli import brand_app, dev_app
 from croupier.core.wallet.cli import ledger_app
 from croupier.kernel.cli import JsonFlag, audit_app, cli_database, clock_app, db_app, emit
 from croupier.kernel.config import get_settings
@@ -21,6 +23,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(audit_app, name="audit")
 app.add_typer(clock_app, name="clock")
+app.add_typer(brand_app, name="brand")
+app.add_typer(operator_app, name="operator")
+app.add_typer(dev_app, name="dev")
 demo_app = typer.Typer(help="Demo data for trying croupier.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 
@@ -57,9 +62,12 @@ def serve(
 @demo_app.command("load")
 def demo_load(as_json: JsonFlag = False) -> None:
     """Load the demo data (idempotent)."""
-    with cli_database() as (_settings, database, clock):
-        opened = load_demo_data(database, clock)
-        emit(as_json, opened, f"demo data loaded: {len(opened)} platform accounts")
+    with cli_database() as (settings, database, clock):
+        opened = load_demo_data(database, clock, settings)
+        logins = (
+            "; demo logins: see README.md" if "operator:admin" in opened else " (no demo logins)"
+        )
+        emit(as_json, opened, f"demo data loaded: the demo brand and platform accounts{logins}")
 
 
 def main() -> None:

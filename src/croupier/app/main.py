@@ -15,11 +15,17 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import croupier
+from croupier.backoffice.operators import authenticate_operator
+from croupier.backoffice.operators.routes import router as operators_router
+from croupier.backoffice.players.routes import router as backoffice_players_router
+from croupier.core.players.routes import router as players_router
 from croupier.core.wallet.routes import router as ledger_router
-from croupier.kernel.clock import clock_for
+from croupier.kernel.clock import Clock, clock_for
 from croupier.kernel.config import Settings, get_settings
+from croupier.kernel.credentials import password_hasher
 from croupier.kernel.db import Database
 from croupier.kernel.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -28,6 +34,7 @@ from croupier.kernel.errors import (
     ServiceUnavailable,
 )
 from croupier.kernel.events import OutboxDispatcher
+from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
 from croupier.kernel.web import install_problem_schema, problem_responses
 
 log = structlog.get_logger("croupier.http")
@@ -49,7 +56,10 @@ def _problem(status: int, body: dict[str, Any]) -> JSONResponse:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return _problem(exc.status, exc.to_problem(instance=request.url.path))
+        response = _problem(exc.status, exc.to_problem(instance=request.url.path))
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -98,21 +108,88 @@ def _internal_error(request: Request) -> JSONResponse:
     )
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the application. Tests pass their own settings and database."""
+class RequestTooLarge(DomainError):
+    code = "request.too_large"
+    status = 413
+    title = "The request body is too large"
+
+
+class BodySizeLimit:
+    """Refuse a request body above ``max_bytes`` before anything parses it: at once when the
+    Content-Length says so; a body without one (chunked) is read up to the limit first."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        err = RequestTooLarge(f"Request bodies are limited to {self.max_bytes} bytes.")
+        response = _problem(err.status, err.to_problem(instance=scope.get("path")))
+        await response(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        if b"chunked" not in headers.get(b"transfer-encoding", b""):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """Build the application. Tests pass their own settings, database and clock."""
     settings = settings or get_settings()
     owns_database = database is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = database or Database(settings.database_url, pool_size=settings.database_pool_size)
-        clock = clock_for(settings, db)
-        dispatcher = OutboxDispatcher(db, clock)
+        app_clock = clock or clock_for(settings, db)
+        dispatcher = OutboxDispatcher(db, app_clock)
         dispatcher.install()
         app.state.settings = settings
         app.state.database = db
-        app.state.clock = clock
+        app.state.clock = app_clock
         app.state.dispatcher = dispatcher
+        app.state.password_hasher = password_hasher(
+            time_cost=settings.password_hash_time_cost,
+            memory_kib=settings.password_hash_memory_kib,
+        )
+        app.state.rate_limiter = rate_limiter_for(settings.redis_url)
+        app.state.operator_authenticator = authenticate_operator
         log.info(
             "app.started", env=settings.env.value, database=db.dialect, version=croupier.__version__
         )
@@ -188,6 +265,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         """Prometheus metrics in the text exposition format."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    app.include_router(players_router)
+    app.include_router(operators_router)
+    app.include_router(backoffice_players_router)
     app.include_router(ledger_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_problem_schema(app)
     return app

@@ -1,9 +1,11 @@
 """Every table of croupier, for migrations and for building test schemas."""
 
+from croupier.backoffice.operators import models as operator_models
+from croupier.core.players import models as player_models
 from croupier.core.wallet import models as wallet_models
 from croupier.kernel import models as kernel_models
 from croupier.kernel.db import Base
 
 metadata = Base.metadata
 
-__all__ = ["kernel_models", "metadata", "wallet_models"]
+__all__ = ["kernel_models", "metadata", "operator_models", "player_models", "wallet_models"]

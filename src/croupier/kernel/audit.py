@@ -109,6 +109,52 @@ def record_event(
     return entry
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """An audit record as readers see it (``before`` and ``after`` decoded)."""
+
+    seq: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    before: Any
+    after: Any
+    reason: str | None
+
+
+def list_audit_entries(
+    session: Session,
+    *,
+    subject_type: str,
+    subject_id: str,
+    before_seq: int | None = None,
+    limit: int = 50,
+) -> list[AuditEntry]:
+    """The audit records about one subject, newest first, a page at a time."""
+    stmt = select(AuditRecord).where(
+        AuditRecord.subject_type == subject_type, AuditRecord.subject_id == subject_id
+    )
+    if before_seq is not None:
+        stmt = stmt.where(AuditRecord.seq < before_seq)
+    rows = session.scalars(stmt.order_by(AuditRecord.seq.desc()).limit(limit)).all()
+    return [
+        AuditEntry(
+            seq=r.seq,
+            occurred_at=r.occurred_at,
+            actor=r.actor,
+            action=r.action,
+            subject_type=r.subject_type,
+            subject_id=r.subject_id,
+            before=json.loads(r.before) if r.before else None,
+            after=json.loads(r.after) if r.after else None,
+            reason=r.reason,
+        )
+        for r in rows
+    ]
+
+
 @dataclass(frozen=True)
 class AuditViolation:
     seq: int | None

@@ -32,6 +32,22 @@ class Settings(BaseSettings):
     # Group commit: the most transfers the ledger writes in one database transaction.
     ledger_max_batch: int = Field(default=2000, ge=1, le=50_000)
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # argon2id cost (RFC 9106 low-memory profile by default).
+    password_hash_time_cost: int = Field(default=3, ge=1, le=10)
+    password_hash_memory_kib: int = Field(default=65_536, ge=8_192, le=1_048_576)
+    # Requests with a larger body are refused (request.too_large) before they are parsed.
+    max_body_bytes: int = Field(default=65_536, ge=1_024)
+    # Take the client IP from X-Forwarded-For (only behind a proxy that sets it).
+    trust_forwarded_for: bool = False
+    # Rate limits (GLI-19 §2.5.3 brute force): hits allowed per window, per IP and per account.
+    rate_limit_window_seconds: int = Field(default=300, ge=1)
+    rate_limit_login_per_ip: int = Field(default=30, ge=1)
+    rate_limit_login_per_account: int = Field(default=10, ge=1)
+    rate_limit_register_per_ip: int = Field(default=10, ge=1)
+    rate_limit_mfa_per_ip: int = Field(default=30, ge=1)
+    rate_limit_mfa_per_account: int = Field(default=10, ge=1)
+    rate_limit_password_reset_per_ip: int = Field(default=10, ge=1)
+    rate_limit_password_reset_per_account: int = Field(default=5, ge=1)
 
     @property
     def clock_is_adjustable(self) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -77,6 +78,9 @@ class AuditRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    # A player's or an operator's trail is read by subject.
+    __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id", "seq"),)
 
 
 class AuditChainHead(Base):

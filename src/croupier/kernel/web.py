@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any
 
+from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -13,6 +16,7 @@ from croupier.kernel.clock import Clock
 from croupier.kernel.config import Settings
 from croupier.kernel.db import Database
 from croupier.kernel.errors import PROBLEM_CONTENT_TYPE, DomainError, Forbidden, InvalidRequest
+from croupier.kernel.ratelimit import Limit, RateLimiter, enforce
 
 
 class Problem(BaseModel):
@@ -95,23 +99,124 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _password_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.password_hasher
+    return hasher
+
+
+def client_ip(request: Request) -> str:
+    """The caller's IP: the socket's peer, or the first X-Forwarded-For hop when the settings
+    say a trusted proxy sets it (``CROUPIER_TRUST_FORWARDED_FOR``)."""
+    settings: Settings = request.app.state.settings
+    if settings.trust_forwarded_for:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded[:45]
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limit(request: Request, limit: Limit, key: str, *, what: str) -> None:
+    """Count a hit against ``limit`` for ``key``; ``rate_limited`` (429) beyond it."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    enforce(limiter, limit, key, what=what)
+
+
 DbSession = Annotated[Session, Depends(_unit_of_work)]
+AppDatabase = Annotated[Database, Depends(_database)]
+Hasher = Annotated[PasswordHasher, Depends(_password_hasher)]
 ReadSession = Annotated[Session, Depends(_read_only)]
 AppClock = Annotated[Clock, Depends(_clock)]
 AppSettings = Annotated[Settings, Depends(_settings)]
 
 
-class OperatorApiDisabled(Forbidden):
-    code = "backoffice.authentication_unavailable"
-    title = (
-        "Operator endpoints need authentication, which this release enables only in dev and test"
-    )
+# -- authentication -------------------------------------------------------------------------
 
 
-def unauthenticated_operator_access(settings: AppSettings) -> None:
-    """Gate for operator endpoints until operator authentication exists (players issue).
+class NotAuthenticated(DomainError):
+    code = "auth.not_authenticated"
+    status = 401
+    title = "Authentication is required"
 
-    Outside ``dev`` and ``test`` they answer 403 so that nothing is exposed unauthenticated.
-    """
-    if not settings.clock_is_adjustable:
-        raise OperatorApiDisabled()
+
+class PermissionDenied(Forbidden):
+    code = "auth.permission_denied"
+    title = "Your role does not allow this"
+
+
+class Permission(StrEnum):
+    """What an operator may do. Roles are sets of these (backoffice/operators)."""
+
+    PLAYERS_READ = "players:read"
+    PLAYERS_STATUS = "players:status"
+    PLAYERS_UNLOCK = "players:unlock"
+    AUDIT_READ = "audit:read"
+    LEDGER_READ = "ledger:read"
+    PAYMENTS_APPROVE = "payments:approve"
+    SPORTSBOOK_TRADE = "sportsbook:trade"
+    OPERATORS_MANAGE = "operators:manage"
+    # Without it an operator sees only the players of their own brand.
+    ALL_BRANDS = "brands:all"
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorPrincipal:
+    """An authenticated member of staff (or a tool acting with their API token)."""
+
+    operator_id: str
+    email: str
+    role: str
+    permissions: frozenset[Permission]
+    brand_id: str | None  # None: not tied to one brand
+    credential_id: str  # the session or API token used
+
+    @property
+    def actor(self) -> str:
+        """How audit records name this operator."""
+        return f"operator:{self.operator_id}"
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    @property
+    def brand_scope(self) -> str | None:
+        """The one brand this operator may see, or None for every brand."""
+        return None if self.can(Permission.ALL_BRANDS) else self.brand_id or "-"
+
+
+OperatorAuthenticator = Callable[[Session, Clock, str], OperatorPrincipal]
+
+
+def bearer_token(request: Request) -> str:
+    """The bearer token of the request, or ``auth.not_authenticated``."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("Send 'Authorization: Bearer <token>'.")
+    return token.strip()
+
+
+def _current_operator(request: Request, session: DbSession, clock: AppClock) -> OperatorPrincipal:
+    authenticate: OperatorAuthenticator = request.app.state.operator_authenticator
+    principal = authenticate(session, clock, bearer_token(request))
+    request.state.principal = principal
+    return principal
+
+
+CurrentOperator = Annotated[OperatorPrincipal, Depends(_current_operator)]
+
+
+def require_permission(*any_of: Permission) -> Callable[..., OperatorPrincipal]:
+    """A dependency: the authenticated operator, who must hold one of ``any_of``."""
+
+    def check(operator: CurrentOperator) -> OperatorPrincipal:
+        if not any(operator.can(p) for p in any_of):
+            raise PermissionDenied(
+                f"This needs the permission {' or '.join(any_of)}; your role is {operator.role}.",
+                required=list(any_of),
+            )
+        return operator
+
+    return check
+
+
+OPERATOR_AUTH_ERRORS: tuple[type[DomainError], ...] = (NotAuthenticated, PermissionDenied)

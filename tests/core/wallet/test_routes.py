@@ -9,23 +9,23 @@ import pytest
 from fastapi.testclient import TestClient
 from structlog.testing import capture_logs
 
-from croupier.app.main import create_app
 from croupier.core.wallet.models import AccountKind, TransferKind
 from croupier.core.wallet.service import NewTransfer, create_transfers, open_account
 from croupier.kernel.clock import Clock
-from croupier.kernel.config import Settings
 from croupier.kernel.db import Database
 from croupier.kernel.errors import PROBLEM_CONTENT_TYPE
 from tests.core.wallet.ledger_fixtures import house, open_player, snapshot
+from tests.http_fixtures import make_client, operator_token
 
 LEDGER = "/api/v1/backoffice/ledger"
 EUR = 1_000_000  # ledger units of one euro: fiat keeps 6 decimals
 
 
 @pytest.fixture
-def client(db: Database) -> Iterator[TestClient]:
-    app = create_app(settings=Settings(env="test", database_url=db.url), database=db)
-    with capture_logs(), TestClient(app) as c:
+def client(db: Database, clock: Clock) -> Iterator[TestClient]:
+    """The app, called by a finance operator (ledger reads need finance or auditor)."""
+    token = operator_token(db, clock, "finance")
+    with capture_logs(), make_client(db, clock, token=token) as c:
         yield c
 
 

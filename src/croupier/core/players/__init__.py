@@ -1,1 +1,45 @@
-"""croupier.core.players layer."""
+"""Player account management (PAM): brands, players, sessions, MFA, profile and status.
+
+Public names are the service functions and values; other modules call these and nothing else.
+"""
+
+from croupier.core.players.models import DuplicatePersonPolicy, PlayerStatus
+from croupier.core.players.service import (
+    AuthenticatedPlayer,
+    BrandView,
+    PlayerView,
+    Registration,
+    activate_player,
+    authenticate_session,
+    brand_by_code,
+    change_status,
+    create_brand,
+    create_sandbox_player,
+    get_brand,
+    get_player,
+    list_brands,
+    search_players,
+    status_history,
+    unlock_player,
+)
+
+__all__ = [
+    "AuthenticatedPlayer",
+    "BrandView",
+    "DuplicatePersonPolicy",
+    "PlayerStatus",
+    "PlayerView",
+    "Registration",
+    "activate_player",
+    "authenticate_session",
+    "brand_by_code",
+    "change_status",
+    "create_brand",
+    "create_sandbox_player",
+    "get_brand",
+    "get_player",
+    "list_brands",
+    "search_players",
+    "status_history",
+    "unlock_player",
+]

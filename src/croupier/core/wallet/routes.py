@@ -17,17 +17,19 @@ from croupier.core.wallet.schemas import (
     TransferOut,
 )
 from croupier.kernel.web import (
-    OperatorApiDisabled,
+    OPERATOR_AUTH_ERRORS,
+    Permission,
     ReadSession,
     problem_responses,
-    unauthenticated_operator_access,
+    require_permission,
 )
 
 router = APIRouter(
     prefix="/api/v1/backoffice/ledger",
     tags=["ledger (operator)"],
-    dependencies=[Depends(unauthenticated_operator_access)],
-    responses=problem_responses(OperatorApiDisabled),
+    # Ledger reads are for finance staff and auditors.
+    dependencies=[Depends(require_permission(Permission.LEDGER_READ))],
+    responses=problem_responses(*OPERATOR_AUTH_ERRORS),
 )
 
 AccountId = Annotated[str, Path(max_length=40, description="Ledger account id (acc_...)")]

@@ -1,0 +1,268 @@
+"""API shapes of player accounts, sessions and MFA."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from croupier.core.players.models import PlayerStatus
+from croupier.core.players.service import PlayerView, SessionView, StatusChangeView
+from croupier.kernel.audit import AuditEntry
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+BrandCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(Strict):
+    brand: BrandCode = Field(examples=["demo"])
+    email: EmailStr = Field(max_length=254, examples=["ada@example.com"])
+    password: Secret = Field(description="10 to 128 characters, not a commonly breached one")
+    legal_name: Annotated[Text, StringConstraints(max_length=200)] = Field(
+        examples=["Ada Lovelace"]
+    )
+    date_of_birth: date = Field(examples=["1990-12-10"])
+    address_line: Annotated[Text, StringConstraints(max_length=200)]
+    city: Annotated[Text, StringConstraints(max_length=100)]
+    postcode: Annotated[Text, StringConstraints(max_length=20)]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")] = Field(
+        description="ISO 3166-1 alpha-2", examples=["MT"]
+    )
+    region: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,3}$")] | None = Field(
+        default=None, description="ISO 3166-2 subdivision (required in CA and US)", examples=[None]
+    )
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3,5}$")] = Field(examples=["EUR"])
+
+
+class PlayerOut(BaseModel):
+    id: str
+    brand_id: str
+    email: str
+    legal_name: str
+    date_of_birth: date
+    address_line: str
+    city: str
+    postcode: str
+    country: str
+    region: str | None
+    jurisdiction: str
+    currency: str
+    status: PlayerStatus
+    flags: list[str]
+    cash_account_id: str
+    mfa_enabled: bool
+    locked: bool
+    payout_details: str | None = Field(description="Masked: first and last four characters")
+    last_login_at: datetime | None
+    last_login_ip: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, p: PlayerView) -> PlayerOut:
+        return cls(
+            id=p.id,
+            brand_id=p.brand_id,
+            email=p.email,
+            legal_name=p.legal_name,
+            date_of_birth=p.date_of_birth,
+            address_line=p.address_line,
+            city=p.city,
+            postcode=p.postcode,
+            country=p.country,
+            region=p.region,
+            jurisdiction=p.jurisdiction,
+            currency=p.currency,
+            status=p.status,
+            flags=list(p.flags),
+            cash_account_id=p.cash_account_id,
+            mfa_enabled=p.mfa_enabled,
+            locked=p.locked,
+            payout_details=p.payout_details,
+            last_login_at=p.last_login_at,
+            last_login_ip=p.last_login_ip,
+            created_at=p.created_at,
+        )
+
+
+class LoginIn(Strict):
+    brand: BrandCode
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    password: Secret
+    code: Code | None = Field(
+        default=None, description="Authenticator or recovery code, when MFA is on"
+    )
+
+
+class LoginOut(BaseModel):
+    token: str = Field(description="Bearer token: send 'Authorization: Bearer <token>'")
+    session_id: str
+    expires_at: datetime = Field(description="Re-authentication is due at the latest then")
+    inactivity_timeout_seconds: int
+    previous_login_at: datetime | None = Field(description="GLI-19 §2.5.3: shown at login")
+    previous_login_ip: str | None
+    player: PlayerOut
+
+
+class BalanceOut(BaseModel):
+    currency: str
+    scale: int = Field(description="Decimals of the ledger units (fiat: 6)")
+    available: int
+    posted: int
+    pending_debits: int
+
+
+class MeOut(BaseModel):
+    player: PlayerOut
+    balance: BalanceOut
+    session_id: str
+
+
+class SessionOut(BaseModel):
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip: str
+    user_agent: str
+    current: bool
+
+    @classmethod
+    def of(cls, s: SessionView) -> SessionOut:
+        return cls(
+            id=s.id,
+            created_at=s.created_at,
+            last_seen_at=s.last_seen_at,
+            expires_at=s.expires_at,
+            ip=s.ip,
+            user_agent=s.user_agent,
+            current=s.current,
+        )
+
+
+class MfaEnrolmentOut(BaseModel):
+    secret: str = Field(description="Base32 TOTP secret, for manual entry")
+    otpauth_uri: str = Field(description="Show as a QR code to the authenticator app")
+
+
+class CodeIn(Strict):
+    code: Code
+
+
+class RecoveryCodesOut(BaseModel):
+    recovery_codes: list[str] = Field(description="Shown once: each works once instead of a code")
+
+
+class StepUpOut(BaseModel):
+    valid_until: datetime = Field(description="Sensitive changes are allowed until then")
+
+
+class ProfileIn(Strict):
+    address_line: Annotated[Text, StringConstraints(max_length=200)] | None = None
+    city: Annotated[Text, StringConstraints(max_length=100)] | None = None
+    postcode: Annotated[Text, StringConstraints(max_length=20)] | None = None
+    region: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,3}$")] | None = None
+
+
+class PasswordChangeIn(Strict):
+    current_password: Secret
+    new_password: Secret
+
+
+class EmailChangeIn(Strict):
+    email: EmailStr = Field(max_length=254)
+
+
+class PayoutDetailsIn(Strict):
+    iban: Annotated[str, StringConstraints(strip_whitespace=True, min_length=15, max_length=42)]
+
+
+class UnlockIn(Strict):
+    brand: BrandCode
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    password: Secret
+    code: Code
+
+
+class PasswordResetIn(Strict):
+    brand: BrandCode
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    code: Code
+    new_password: Secret
+
+
+# -- back office -------------------------------------------------------------------------------
+
+
+class PlayerPage(BaseModel):
+    players: list[PlayerOut]
+    next_after: str | None = Field(description="Pass as `after` for the next page")
+
+
+class StatusChangeIn(Strict):
+    status: PlayerStatus
+    reason: Annotated[Text, StringConstraints(max_length=500)]
+
+
+class ReasonIn(Strict):
+    reason: Annotated[Text, StringConstraints(max_length=500)]
+
+
+class StatusChangeOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    actor: str
+    reason: str
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, c: StatusChangeView) -> StatusChangeOut:
+        return cls(
+            from_status=c.from_status,
+            to_status=c.to_status,
+            actor=c.actor,
+            reason=c.reason,
+            occurred_at=c.occurred_at,
+        )
+
+
+class PlayerDetailOut(BaseModel):
+    player: PlayerOut
+    status_history: list[StatusChangeOut]
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    before: object | None
+    after: object | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, e: AuditEntry) -> AuditEntryOut:
+        return cls(
+            seq=e.seq,
+            occurred_at=e.occurred_at,
+            actor=e.actor,
+            action=e.action,
+            subject_type=e.subject_type,
+            subject_id=e.subject_id,
+            before=e.before,
+            after=e.after,
+            reason=e.reason,
+        )
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntryOut]
+    next_before: int | None
