@@ -318,3 +318,32 @@ def test_an_idle_staff_session_ends_after_thirty_minutes(client, staff, clock):
 
     body = assert_problem(response, 401, "auth.session_expired")
     assert body["reason"] == "inactivity"
+
+
+def test_a_finance_operator_tied_to_one_brand_may_not_read_the_platform_ledger(
+    client, db, clock, brands
+):
+    player_account = open_player(db, clock, funds=10_000_000)
+    finance_a = operator_token(db, clock, "finance", brand_id=brands["a"])
+
+    response = client.get(
+        f"{BO}/ledger/accounts/{player_account}/balance", headers=_bearer(finance_a)
+    )
+
+    body = assert_problem(response, 403, "auth.permission_denied")
+    assert "brands:all" in body["required"]
+
+
+def test_an_admin_tied_to_one_brand_sees_only_that_brand(client, db, clock, brands):
+    a = register(client, brand="brand-a")
+    b = register(client, brand="brand-b", email="bea@example.com", legal_name="Bea B")
+    admin_a = operator_token(db, clock, "admin", brand_id=brands["a"])
+
+    listed = client.get(f"{BO}/players", headers=_bearer(admin_a)).json()["players"]
+
+    assert [p["id"] for p in listed] == [a["id"]]
+    assert_problem(
+        client.get(f"{BO}/players/{b['id']}", headers=_bearer(admin_a)),
+        404,
+        "players.player_not_found",
+    )

@@ -179,8 +179,12 @@ class OperatorPrincipal:
 
     @property
     def brand_scope(self) -> str | None:
-        """The one brand this operator may see, or None for every brand."""
-        return None if self.can(Permission.ALL_BRANDS) else self.brand_id or "-"
+        """The one brand this operator may see, or None for every brand. An operator tied to
+        a brand sees only it, whatever the role; one not tied to a brand needs the cross-brand
+        permission to see anything ("-" matches no brand)."""
+        if self.brand_id is not None:
+            return self.brand_id
+        return None if self.can(Permission.ALL_BRANDS) else "-"
 
 
 OperatorAuthenticator = Callable[[Session, Clock, str], OperatorPrincipal]
@@ -205,14 +209,22 @@ def _current_operator(request: Request, session: DbSession, clock: AppClock) -> 
 CurrentOperator = Annotated[OperatorPrincipal, Depends(_current_operator)]
 
 
-def require_permission(*any_of: Permission) -> Callable[..., OperatorPrincipal]:
-    """A dependency: the authenticated operator, who must hold one of ``any_of``."""
+def require_permission(
+    *any_of: Permission, every_brand: bool = False
+) -> Callable[..., OperatorPrincipal]:
+    """A dependency: the authenticated operator, who must hold one of ``any_of``; with
+    ``every_brand``, also not be tied to one brand (for data that is not kept per brand)."""
 
     def check(operator: CurrentOperator) -> OperatorPrincipal:
         if not any(operator.can(p) for p in any_of):
             raise PermissionDenied(
                 f"This needs the permission {' or '.join(any_of)}; your role is {operator.role}.",
                 required=list(any_of),
+            )
+        if every_brand and operator.brand_scope is not None:
+            raise PermissionDenied(
+                "This reads data of every brand; your account is tied to one brand.",
+                required=[*any_of, Permission.ALL_BRANDS],
             )
         return operator
 

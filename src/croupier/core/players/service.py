@@ -579,12 +579,9 @@ def _unlock(session: Session, clock: Clock, player: Player, *, actor: str, reaso
     was_locked = player.locked_at is not None
     player.locked_at = None
     player.updated_at = clock.now()
-    # Failures before the unlock no longer count toward the next lock.
-    session.execute(
-        update(LoginFailure)
-        .where(LoginFailure.player_id == player.id)
-        .values(occurred_at=datetime(1970, 1, 1, tzinfo=clock.now().tzinfo))
-    )
+    # Failures before the unlock no longer count toward the next lock (the audit trail keeps
+    # each of them with its IP).
+    session.execute(delete(LoginFailure).where(LoginFailure.player_id == player.id))
     record_event(
         session,
         clock,

@@ -27,8 +27,9 @@ from croupier.kernel.web import (
 router = APIRouter(
     prefix="/api/v1/backoffice/ledger",
     tags=["ledger (operator)"],
-    # Ledger reads are for finance staff and auditors.
-    dependencies=[Depends(require_permission(Permission.LEDGER_READ))],
+    # Ledger reads are for finance staff and auditors of the whole platform: ledger accounts
+    # are not kept per brand, so an operator tied to one brand may not read them.
+    dependencies=[Depends(require_permission(Permission.LEDGER_READ, every_brand=True))],
     responses=problem_responses(*OPERATOR_AUTH_ERRORS),
 )
 
