@@ -310,3 +310,18 @@ def test_a_finance_operator_is_served_the_operator_ledger_endpoints(client, db, 
     for _, _, url in LEDGER_OPERATIONS:
         response = client.get(url.format(account=player, transfer=f"fund-{player}"))
         assert response.status_code == 200, (url, response.text)
+
+
+def test_every_api_operation_is_documented_with_its_problem_responses(client):
+    spec = client.get("/openapi.json").json()
+
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("description") or operation.get("summary"), where
+            for status, response in operation["responses"].items():
+                if status.startswith("2"):
+                    continue
+                assert list(response["content"]) == [PROBLEM_CONTENT_TYPE], where
+                if path.startswith("/api/v1/"):
+                    assert "`" in response["description"], f"{where} {status} names no code"
