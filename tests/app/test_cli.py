@@ -402,3 +402,18 @@ def test_serve_answers_health_checks_and_logs_json_with_request_ids(croupier, tm
     assert [(e["path"], e["status"]) for e in requests if e["request_id"] == request_id] == [
         ("/healthz", 200)
     ]
+
+
+def test_jurisdictions_list_and_show_print_the_rule_base_with_sources(croupier):
+    listed = croupier.json("jurisdictions", "list")
+    gb = croupier.json("jurisdictions", "show", "GB")
+    text = croupier("jurisdictions", "show", "gb")
+    unknown = croupier("jurisdictions", "show", "XX")
+
+    assert {"GB", "MT", "SE", "US-NJ", "CA-ON"} <= {j["code"] for j in listed["jurisdictions"]}
+    assert gb["minimum_age"] == 18
+    assert gb["sources"]["slot_max_stake"]
+    assert text.returncode == 0
+    assert "slot_max_stake" in text.stdout
+    assert unknown.returncode == 2
+    assert "jurisdiction.not_found" in unknown.stderr

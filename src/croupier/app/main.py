@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import croupier
+from croupier.backoffice.jurisdictions.routes import router as jurisdictions_router
 from croupier.backoffice.operators import authenticate_operator
 from croupier.backoffice.operators.routes import router as operators_router
 from croupier.backoffice.players.routes import router as backoffice_players_router
@@ -268,6 +269,7 @@ def create_app(
     app.include_router(players_router)
     app.include_router(operators_router)
     app.include_router(backoffice_players_router)
+    app.include_router(jurisdictions_router)
     app.include_router(ledger_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_problem_schema(app)
