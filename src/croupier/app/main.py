@@ -37,6 +37,7 @@ from croupier.kernel.errors import (
 from croupier.kernel.events import OutboxDispatcher
 from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
 from croupier.kernel.web import install_problem_schema, problem_responses
+from croupier.policy.rg.routes import router as rg_router
 
 log = structlog.get_logger("croupier.http")
 
@@ -267,6 +268,7 @@ def create_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(players_router)
+    app.include_router(rg_router)
     app.include_router(operators_router)
     app.include_router(backoffice_players_router)
     app.include_router(jurisdictions_router)

@@ -5,7 +5,15 @@ from croupier.core.players import models as player_models
 from croupier.core.wallet import models as wallet_models
 from croupier.kernel import models as kernel_models
 from croupier.kernel.db import Base
+from croupier.policy.rg import models as rg_models
 
 metadata = Base.metadata
 
-__all__ = ["kernel_models", "metadata", "operator_models", "player_models", "wallet_models"]
+__all__ = [
+    "kernel_models",
+    "metadata",
+    "operator_models",
+    "player_models",
+    "rg_models",
+    "wallet_models",
+]

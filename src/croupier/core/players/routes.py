@@ -48,7 +48,7 @@ from croupier.kernel.web import (
 
 router = APIRouter(prefix="/api/v1", tags=["players"])
 
-_SESSION_ERRORS = (NotAuthenticated, errors.SessionExpired)
+SESSION_ERRORS = (NotAuthenticated, errors.SessionExpired)
 
 
 def _current_player(request: Request, session: DbSession, clock: AppClock) -> AuthenticatedPlayer:
@@ -283,7 +283,7 @@ def reset_password(
 @router.post(
     "/auth/logout",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(*_SESSION_ERRORS),
+    responses=problem_responses(*SESSION_ERRORS),
 )
 def logout(auth: CurrentPlayer, session: DbSession, clock: AppClock) -> Response:
     """End this session: its token is refused from now on."""
@@ -294,7 +294,7 @@ def logout(auth: CurrentPlayer, session: DbSession, clock: AppClock) -> Response
 # -- me --------------------------------------------------------------------------------------
 
 
-@router.get("/me", response_model=MeOut, responses=problem_responses(*_SESSION_ERRORS))
+@router.get("/me", response_model=MeOut, responses=problem_responses(*SESSION_ERRORS))
 def me(auth: CurrentPlayer, session: DbSession) -> MeOut:
     """The logged-in player with their cash balance."""
     player = service.get_own_profile(session, auth)
@@ -312,7 +312,7 @@ def me(auth: CurrentPlayer, session: DbSession) -> MeOut:
     )
 
 
-@router.get("/me/profile", response_model=PlayerOut, responses=problem_responses(*_SESSION_ERRORS))
+@router.get("/me/profile", response_model=PlayerOut, responses=problem_responses(*SESSION_ERRORS))
 def get_profile(auth: CurrentPlayer, session: DbSession) -> PlayerOut:
     """The player's personal data."""
     return PlayerOut.of(service.get_own_profile(session, auth))
@@ -321,7 +321,7 @@ def get_profile(auth: CurrentPlayer, session: DbSession) -> PlayerOut:
 @router.patch(
     "/me/profile",
     response_model=PlayerOut,
-    responses=problem_responses(*_SESSION_ERRORS, RegionRequired, UnknownJurisdiction),
+    responses=problem_responses(*SESSION_ERRORS, RegionRequired, UnknownJurisdiction),
 )
 def update_profile(
     body: ProfileIn, auth: CurrentPlayer, session: DbSession, clock: AppClock
@@ -335,7 +335,7 @@ def update_profile(
 
 
 @router.get(
-    "/me/sessions", response_model=list[SessionOut], responses=problem_responses(*_SESSION_ERRORS)
+    "/me/sessions", response_model=list[SessionOut], responses=problem_responses(*SESSION_ERRORS)
 )
 def list_sessions(auth: CurrentPlayer, session: DbSession, clock: AppClock) -> list[SessionOut]:
     """The player's live sessions, newest first; `current` marks this one."""
@@ -345,7 +345,7 @@ def list_sessions(auth: CurrentPlayer, session: DbSession, clock: AppClock) -> l
 @router.delete(
     "/me/sessions/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(*_SESSION_ERRORS, errors.SessionNotFound),
+    responses=problem_responses(*SESSION_ERRORS, errors.SessionNotFound),
 )
 def revoke_session(
     session_id: Annotated[str, Path(max_length=40)],
@@ -364,7 +364,7 @@ def revoke_session(
 @router.post(
     "/me/mfa",
     response_model=MfaEnrolmentOut,
-    responses=problem_responses(*_SESSION_ERRORS, errors.MfaAlreadyEnrolled),
+    responses=problem_responses(*SESSION_ERRORS, errors.MfaAlreadyEnrolled),
 )
 def begin_mfa(auth: CurrentPlayer, session: DbSession, clock: AppClock) -> MfaEnrolmentOut:
     """Start setting up an authenticator app (TOTP): scan the URI, then confirm with a code."""
@@ -391,7 +391,7 @@ def _mfa_limits(request: Request, settings: Settings, auth: AuthenticatedPlayer)
     "/me/mfa/confirm",
     response_model=RecoveryCodesOut,
     responses=problem_responses(
-        *_SESSION_ERRORS,
+        *SESSION_ERRORS,
         errors.InvalidMfaCode,
         errors.MfaNotEnrolled,
         errors.MfaAlreadyEnrolled,
@@ -417,7 +417,7 @@ def confirm_mfa(
     "/me/mfa/verify",
     response_model=StepUpOut,
     responses=problem_responses(
-        *_SESSION_ERRORS, errors.InvalidMfaCode, errors.MfaNotEnrolled, RateLimited
+        *SESSION_ERRORS, errors.InvalidMfaCode, errors.MfaNotEnrolled, RateLimited
     ),
 )
 def verify_mfa(
@@ -434,7 +434,7 @@ def verify_mfa(
     return StepUpOut(valid_until=service.verify_step_up(session, clock, auth, body.code))
 
 
-_STEP_UP_ERRORS = (*_SESSION_ERRORS, errors.StepUpRequired, errors.MfaNotEnrolled)
+_STEP_UP_ERRORS = (*SESSION_ERRORS, errors.StepUpRequired, errors.MfaNotEnrolled)
 
 
 @router.put(

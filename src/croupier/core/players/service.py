@@ -548,6 +548,52 @@ def change_status(
     return _player_view(player)
 
 
+def mark_self_excluded(
+    session: Session, clock: Clock, player_id: str, *, actor: str, reason: str
+) -> None:
+    """Put a player into ``self_excluded`` (the responsible-gaming module decides when).
+    Sessions stay open: a self-excluded player may still log in to withdraw (GLI-19 A.3.8)."""
+    player = _player_in_scope(session, player_id, None)
+    current = PlayerStatus(player.status)
+    if current is PlayerStatus.SELF_EXCLUDED:
+        return
+    if current is PlayerStatus.CLOSED:
+        raise errors.InvalidStatusChange("A closed account cannot be self-excluded.")
+    _record_status(session, clock, player, PlayerStatus.SELF_EXCLUDED, actor=actor, reason=reason)
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="player.status_changed",
+        subject_type="player",
+        subject_id=player.id,
+        before={"status": current.value},
+        after={"status": PlayerStatus.SELF_EXCLUDED.value},
+        reason=reason,
+    )
+
+
+def end_self_exclusion(
+    session: Session, clock: Clock, player_id: str, *, actor: str, reason: str
+) -> None:
+    """Return a self-excluded player to ``active`` when their exclusion has ended."""
+    player = _player_in_scope(session, player_id, None)
+    if player.status != PlayerStatus.SELF_EXCLUDED.value:
+        return
+    _record_status(session, clock, player, PlayerStatus.ACTIVE, actor=actor, reason=reason)
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="player.status_changed",
+        subject_type="player",
+        subject_id=player.id,
+        before={"status": PlayerStatus.SELF_EXCLUDED.value},
+        after={"status": PlayerStatus.ACTIVE.value},
+        reason=reason,
+    )
+
+
 def activate_player(
     session: Session, clock: Clock, player_id: str, *, actor: str, reason: str
 ) -> None:

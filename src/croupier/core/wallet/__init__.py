@@ -22,6 +22,7 @@ from croupier.core.wallet.service import (
     list_accounts,
     open_account,
     platform_account,
+    sum_posted,
     transfer,
     verify_ledger,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "list_accounts",
     "open_account",
     "platform_account",
+    "sum_posted",
     "transfer",
     "verify_ledger",
 ]

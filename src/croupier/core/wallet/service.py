@@ -353,6 +353,30 @@ def get_statement(
     return lines
 
 
+def sum_posted(
+    session: Session,
+    account_id: str,
+    *,
+    side: str,
+    codes: Sequence[str],
+    since: datetime,
+    until: datetime | None = None,
+) -> int:
+    """The posted amount an account was debited (``side="debit"``) or credited
+    (``"credit"``) by transfers with one of ``codes`` since ``since``: the usage that
+    responsible-gaming limits measure (deposits, bets, wins)."""
+    column = _transfers.c.debit_account_id if side == "debit" else _transfers.c.credit_account_id
+    stmt = select(func.coalesce(func.sum(_transfers.c.amount), 0)).where(
+        column == account_id,
+        _transfers.c.code.in_(list(codes)),
+        _transfers.c.kind.in_((TransferKind.SINGLE.value, TransferKind.POST_PENDING.value)),
+        _transfers.c.created_at >= since,
+    )
+    if until is not None:
+        stmt = stmt.where(_transfers.c.created_at < until)
+    return int(session.execute(stmt).scalar_one())
+
+
 # -- transfers -------------------------------------------------------------------------------
 
 

@@ -1,1 +1,1 @@
-"""croupier.policy.rg layer."""
+"""Responsible gaming: player-set limits with cooling-off, time-outs and self-exclusion."""

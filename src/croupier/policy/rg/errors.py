@@ -1,0 +1,44 @@
+"""Errors of responsible gaming, each with a stable code."""
+
+from __future__ import annotations
+
+from croupier.kernel.errors import DomainError
+
+
+class RgError(DomainError):
+    code = "rg.error"
+    status = 422
+
+
+class PeriodNotOffered(RgError):
+    code = "rg.period_not_offered"
+    title = "The player's jurisdiction does not offer this limit period"
+
+
+class InvalidLimit(RgError):
+    code = "rg.invalid_limit"
+    title = "A limit is a positive whole number of ledger units"
+
+
+class NoPendingChange(DomainError):
+    code = "rg.no_pending_change"
+    status = 409
+    title = "There is no limit increase waiting for confirmation"
+
+
+class CoolingOff(DomainError):
+    # GLI-19 A.3.7, UKGC RTS 12: a relaxed limit applies only after the cooling-off period.
+    code = "rg.cooling_off"
+    status = 409
+    title = "The limit increase is still in its cooling-off period"
+
+
+class InvalidExclusionPeriod(RgError):
+    code = "rg.invalid_exclusion_period"
+    title = "The jurisdiction does not offer this time-out or self-exclusion period"
+
+
+class ExclusionStillInForce(DomainError):
+    code = "rg.exclusion_in_force"
+    status = 409
+    title = "The self-exclusion has not ended yet"

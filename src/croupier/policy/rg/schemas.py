@@ -1,0 +1,79 @@
+"""API shapes of limits, time-outs and self-exclusion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from croupier.kernel.jurisdictions import LimitKind, LimitPeriod
+from croupier.policy.rg.service import ExclusionKind, ExclusionView, LimitView
+
+
+class LimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int = Field(gt=0, le=2**63 - 1, description="Ledger units of the player's currency")
+
+
+class LimitOut(BaseModel):
+    kind: LimitKind
+    period: LimitPeriod
+    amount: int = Field(description="In force now")
+    used: int = Field(description="Counted in the current period")
+    remaining: int
+    period_started_at: datetime
+    period_ends_at: datetime
+    pending_amount: int | None = Field(description="A requested raise, not yet in force")
+    pending_effective_at: datetime | None = Field(
+        description="From then the raise can be confirmed (POST .../confirm)"
+    )
+
+    @classmethod
+    def of(cls, v: LimitView) -> LimitOut:
+        return cls(
+            kind=v.kind,
+            period=v.period,
+            amount=v.amount,
+            used=v.used,
+            remaining=v.remaining,
+            period_started_at=v.period_started_at,
+            period_ends_at=v.period_ends_at,
+            pending_amount=v.pending_amount,
+            pending_effective_at=v.pending_effective_at,
+        )
+
+
+class TimeoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hours: int = Field(gt=0, le=24 * 366, description="Length of the break")
+
+
+class SelfExclusionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    months: int | None = Field(
+        default=None, gt=0, le=1200, description="One of the jurisdiction's periods"
+    )
+    permanent: bool = False
+
+
+class ExclusionOut(BaseModel):
+    id: str
+    kind: ExclusionKind
+    starts_at: datetime
+    ends_at: datetime | None
+    end_requested_at: datetime | None
+    in_force: bool
+
+    @classmethod
+    def of(cls, v: ExclusionView) -> ExclusionOut:
+        return cls(
+            id=v.id,
+            kind=v.kind,
+            starts_at=v.starts_at,
+            ends_at=v.ends_at,
+            end_requested_at=v.end_requested_at,
+            in_force=v.in_force,
+        )

@@ -1,0 +1,458 @@
+"""Responsible gaming: player-set limits with cooling-off, time-outs and self-exclusion.
+
+Rules come from the player's jurisdiction (``kernel.jurisdictions``): the limit periods on
+offer, how long a raise waits (GB and MT 24 hours; SE 72 hours and not before the current
+period ends), the time-out range, the self-exclusion periods, and whether an expired
+self-exclusion lifts itself. Usage is read from the ledger by transfer code: ``deposit``
+credits, ``bet`` debits and ``win`` credits of the player's cash account.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from croupier.core.players import (
+    PlayerView,
+    end_self_exclusion,
+    get_player,
+    mark_self_excluded,
+)
+from croupier.core.wallet import sum_posted
+from croupier.kernel.audit import record_event
+from croupier.kernel.clock import Clock
+from croupier.kernel.ids import new_id
+from croupier.kernel.jurisdictions import Jurisdiction, LimitKind, LimitPeriod, jurisdiction
+from croupier.kernel.money import MAX_AMOUNT
+from croupier.policy.rg import errors
+from croupier.policy.rg.models import RgExclusion, RgLimit
+
+# A self-exclusion that does not lift itself ends this long after the player asks (UKGC
+# LCCP SR 3.5.3: positive action, then a one-day cooling-off).
+SELF_EXCLUSION_END_COOLING_OFF = timedelta(hours=24)
+MONEY_LIMITS = (LimitKind.DEPOSIT, LimitKind.LOSS, LimitKind.WAGER)
+DEPOSIT_CODES = ("deposit",)
+BET_CODES = ("bet",)
+WIN_CODES = ("win",)
+
+
+class ExclusionKind(StrEnum):
+    TIMEOUT = "timeout"
+    SELF_EXCLUSION = "self_exclusion"
+
+
+# -- periods ---------------------------------------------------------------------------------
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _step(moment: datetime, period: LimitPeriod, count: int) -> datetime:
+    if period is LimitPeriod.MONTH:
+        return _add_months(moment, count)
+    return moment + count * (
+        timedelta(hours=24) if period is LimitPeriod.DAY else timedelta(days=7)
+    )
+
+
+def period_bounds(
+    anchor: datetime, period: LimitPeriod, now: datetime
+) -> tuple[datetime, datetime]:
+    """The anchored period that contains ``now``: [start, end)."""
+    if period is LimitPeriod.MONTH:
+        months = (now.year - anchor.year) * 12 + now.month - anchor.month
+        start = _add_months(anchor, months)
+        if start > now:
+            months -= 1
+            start = _add_months(anchor, months)
+        return start, _add_months(anchor, months + 1)
+    length = timedelta(hours=24) if period is LimitPeriod.DAY else timedelta(days=7)
+    count = (now - anchor) // length
+    start = anchor + count * length
+    return start, start + length
+
+
+# -- limits ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LimitView:
+    kind: LimitKind
+    period: LimitPeriod
+    amount: int
+    used: int
+    remaining: int
+    period_started_at: datetime
+    period_ends_at: datetime
+    pending_amount: int | None
+    pending_effective_at: datetime | None
+
+
+def _rules(player: PlayerView) -> Jurisdiction:
+    return jurisdiction(player.jurisdiction)
+
+
+def usage(
+    session: Session, player: PlayerView, kind: LimitKind, since: datetime, until: datetime
+) -> int:
+    """What a limit of ``kind`` counts between ``since`` and ``until``: gross deposits, total
+    stakes, or net losses (stakes minus wins, never below zero)."""
+    account = player.cash_account_id
+    if kind is LimitKind.DEPOSIT:
+        return sum_posted(
+            session, account, side="credit", codes=DEPOSIT_CODES, since=since, until=until
+        )
+    stakes = sum_posted(session, account, side="debit", codes=BET_CODES, since=since, until=until)
+    if kind is LimitKind.WAGER:
+        return stakes
+    wins = sum_posted(session, account, side="credit", codes=WIN_CODES, since=since, until=until)
+    return max(0, stakes - wins)
+
+
+def _view(session: Session, player: PlayerView, row: RgLimit, now: datetime) -> LimitView:
+    period = LimitPeriod(row.period)
+    start, end = period_bounds(row.anchor_at, period, now)
+    used = usage(session, player, LimitKind(row.kind), start, now + timedelta(microseconds=1))
+    return LimitView(
+        kind=LimitKind(row.kind),
+        period=period,
+        amount=row.amount,
+        used=used,
+        remaining=max(0, row.amount - used),
+        period_started_at=start,
+        period_ends_at=end,
+        pending_amount=row.pending_amount,
+        pending_effective_at=row.pending_effective_at,
+    )
+
+
+def list_limits(session: Session, clock: Clock, player_id: str) -> list[LimitView]:
+    """The player's limits with what each period has used so far."""
+    player = get_player(session, player_id, brand_scope=None)
+    rows = session.scalars(
+        select(RgLimit).where(RgLimit.player_id == player_id).order_by(RgLimit.kind, RgLimit.period)
+    ).all()
+    return [_view(session, player, r, clock.now()) for r in rows]
+
+
+def set_limit(
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    kind: LimitKind,
+    period: LimitPeriod,
+    amount: int,
+    *,
+    actor: str,
+) -> LimitView:
+    """Set, lower or ask to raise a limit (GLI-19 A.3.7, UKGC RTS 12).
+
+    A new limit and a lower one apply at once. A higher one waits for the jurisdiction's
+    cooling-off (and, where it says so, for the current period to end), then for the
+    player's confirmation (:func:`confirm_limit_increase`).
+    """
+    if kind not in MONEY_LIMITS:
+        raise errors.InvalidLimit(f"{kind.value} limits are not money limits.")
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
+        raise errors.InvalidLimit("A limit is a positive whole number of ledger units.")
+    player = get_player(session, player_id, brand_scope=None)
+    rules = _rules(player)
+    if period not in rules.limit_periods:
+        raise errors.PeriodNotOffered(
+            f"{rules.name} offers limits over {', '.join(sorted(rules.limit_periods))}.",
+            period=period.value,
+        )
+    now = clock.now()
+    row = session.scalars(
+        select(RgLimit).where(
+            RgLimit.player_id == player_id,
+            RgLimit.kind == kind.value,
+            RgLimit.period == period.value,
+        )
+    ).one_or_none()
+    audit: dict[str, object] = {"kind": kind.value, "period": period.value}
+    before: dict[str, object] | None
+    if row is None:
+        row = RgLimit(
+            id=new_id("lim"),
+            player_id=player_id,
+            kind=kind.value,
+            period=period.value,
+            amount=amount,
+            anchor_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        action, before, after = "rg.limit_set", None, audit | {"amount": amount}
+    elif amount <= row.amount:
+        before = audit | {"amount": row.amount, "pending_amount": row.pending_amount}
+        row.amount = amount
+        row.pending_amount = row.pending_requested_at = row.pending_effective_at = None
+        row.updated_at = now
+        action, after = "rg.limit_decreased", audit | {"amount": amount}
+    else:
+        effective = now + rules.limit_increase_cooling_off
+        if rules.limit_increase_waits_for_period_end:
+            effective = max(effective, period_bounds(row.anchor_at, period, now)[1])
+        before = audit | {"amount": row.amount}
+        row.pending_amount = amount
+        row.pending_requested_at = now
+        row.pending_effective_at = effective
+        row.updated_at = now
+        action = "rg.limit_increase_requested"
+        after = audit | {"amount": row.amount, "pending_amount": amount, "effective_at": effective}
+    session.flush()
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action=action,
+        subject_type="player",
+        subject_id=player_id,
+        before=before,
+        after=after,
+    )
+    return _view(session, player, row, now)
+
+
+def confirm_limit_increase(
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    kind: LimitKind,
+    period: LimitPeriod,
+    *,
+    actor: str,
+) -> LimitView:
+    """Apply a requested raise once its cooling-off has passed, on the player's confirmation."""
+    player = get_player(session, player_id, brand_scope=None)
+    row = session.scalars(
+        select(RgLimit).where(
+            RgLimit.player_id == player_id,
+            RgLimit.kind == kind.value,
+            RgLimit.period == period.value,
+        )
+    ).one_or_none()
+    if row is None or row.pending_amount is None or row.pending_effective_at is None:
+        raise errors.NoPendingChange()
+    now = clock.now()
+    if now < row.pending_effective_at:
+        raise errors.CoolingOff(
+            f"The new limit can be confirmed from {row.pending_effective_at.isoformat()}.",
+            effective_at=row.pending_effective_at.isoformat(),
+        )
+    before = row.amount
+    row.amount = row.pending_amount
+    row.pending_amount = row.pending_requested_at = row.pending_effective_at = None
+    row.updated_at = now
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="rg.limit_increased",
+        subject_type="player",
+        subject_id=player_id,
+        before={"kind": kind.value, "period": period.value, "amount": before},
+        after={"kind": kind.value, "period": period.value, "amount": row.amount},
+    )
+    session.flush()
+    return _view(session, player, row, now)
+
+
+# -- time-outs and self-exclusion ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionView:
+    id: str
+    kind: ExclusionKind
+    starts_at: datetime
+    ends_at: datetime | None
+    end_requested_at: datetime | None
+    in_force: bool
+
+
+def _in_force(row: RgExclusion, rules: Jurisdiction, now: datetime) -> bool:
+    if row.ended_at is not None and row.ended_at <= now:
+        return False
+    if row.kind == ExclusionKind.TIMEOUT.value:
+        return row.ends_at is None or now < row.ends_at
+    if row.ends_at is not None and now >= row.ends_at and rules.self_exclusion_lifted_automatically:
+        return False
+    if row.end_requested_at is not None:
+        return now < row.end_requested_at + SELF_EXCLUSION_END_COOLING_OFF
+    return True
+
+
+def _exclusion_view(row: RgExclusion, rules: Jurisdiction, now: datetime) -> ExclusionView:
+    return ExclusionView(
+        id=row.id,
+        kind=ExclusionKind(row.kind),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        end_requested_at=row.end_requested_at,
+        in_force=_in_force(row, rules, now),
+    )
+
+
+def exclusions_in_force(session: Session, clock: Clock, player: PlayerView) -> list[ExclusionView]:
+    """The player's time-outs and self-exclusions in force now."""
+    rules = _rules(player)
+    now = clock.now()
+    rows = session.scalars(
+        select(RgExclusion)
+        .where(RgExclusion.player_id == player.id, RgExclusion.ended_at.is_(None))
+        .order_by(RgExclusion.starts_at)
+    ).all()
+    return [v for v in (_exclusion_view(r, rules, now) for r in rows) if v.in_force]
+
+
+def take_timeout(
+    session: Session, clock: Clock, player_id: str, duration: timedelta, *, actor: str
+) -> ExclusionView:
+    """A break from gambling, in force at once and ending on time (UKGC: 24 hours to 6
+    weeks; the jurisdiction's range). It cannot be shortened."""
+    player = get_player(session, player_id, brand_scope=None)
+    rules = _rules(player)
+    shortest = timedelta(hours=rules.timeout_min_hours)
+    longest = timedelta(days=rules.timeout_max_days)
+    if not shortest <= duration <= longest:
+        raise errors.InvalidExclusionPeriod(
+            f"{rules.name} offers time-outs from {shortest} to {longest}.",
+            shortest_hours=rules.timeout_min_hours,
+            longest_days=rules.timeout_max_days,
+        )
+    now = clock.now()
+    row = RgExclusion(
+        id=new_id("exc"),
+        player_id=player_id,
+        kind=ExclusionKind.TIMEOUT.value,
+        starts_at=now,
+        ends_at=now + duration,
+    )
+    session.add(row)
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="rg.timeout_started",
+        subject_type="player",
+        subject_id=player_id,
+        after={"ends_at": row.ends_at},
+    )
+    session.flush()
+    return _exclusion_view(row, rules, now)
+
+
+def self_exclude(
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    *,
+    months: int | None,
+    actor: str,
+) -> ExclusionView:
+    """Self-exclusion (GLI-19 A.3.8), in force at once: no deposits and no bets, withdrawals
+    still allowed, no marketing. ``months=None`` is permanent where the jurisdiction offers it.
+    """
+    player = get_player(session, player_id, brand_scope=None)
+    rules = _rules(player)
+    if months is None and not rules.self_exclusion_permanent:
+        raise errors.InvalidExclusionPeriod(f"{rules.name} offers no permanent self-exclusion.")
+    if months is not None and months not in rules.self_exclusion_months:
+        raise errors.InvalidExclusionPeriod(
+            f"{rules.name} offers self-exclusion for "
+            f"{', '.join(str(m) for m in rules.self_exclusion_months)} months.",
+            offered_months=list(rules.self_exclusion_months),
+        )
+    now = clock.now()
+    row = RgExclusion(
+        id=new_id("exc"),
+        player_id=player_id,
+        kind=ExclusionKind.SELF_EXCLUSION.value,
+        starts_at=now,
+        ends_at=_add_months(now, months) if months is not None else None,
+    )
+    session.add(row)
+    mark_self_excluded(session, clock, player_id, actor=actor, reason="self-exclusion")
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="rg.self_excluded",
+        subject_type="player",
+        subject_id=player_id,
+        after={"months": months, "ends_at": row.ends_at},
+    )
+    session.flush()
+    return _exclusion_view(row, rules, now)
+
+
+def request_self_exclusion_end(
+    session: Session, clock: Clock, player_id: str, *, actor: str
+) -> ExclusionView:
+    """Ask to end an expired self-exclusion where it does not lift itself; it ends one day
+    later (UKGC LCCP SR 3.5.3)."""
+    player = get_player(session, player_id, brand_scope=None)
+    rules = _rules(player)
+    now = clock.now()
+    rows = session.scalars(
+        select(RgExclusion).where(
+            RgExclusion.player_id == player_id,
+            RgExclusion.kind == ExclusionKind.SELF_EXCLUSION.value,
+            RgExclusion.ended_at.is_(None),
+        )
+    ).all()
+    live = [r for r in rows if _in_force(r, rules, now)]
+    if not live:
+        raise errors.NoPendingChange("There is no self-exclusion in force.")
+    for row in live:
+        if row.ends_at is None or now < row.ends_at:
+            raise errors.ExclusionStillInForce(
+                "The self-exclusion runs until "
+                + (row.ends_at.isoformat() if row.ends_at else "it is lifted: it is permanent"),
+                ends_at=row.ends_at.isoformat() if row.ends_at else None,
+            )
+    for row in live:
+        row.end_requested_at = now
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="rg.self_exclusion_end_requested",
+        subject_type="player",
+        subject_id=player_id,
+        after={"ends_at": now + SELF_EXCLUSION_END_COOLING_OFF},
+    )
+    session.flush()
+    return _exclusion_view(live[-1], rules, now)
+
+
+def settle_expired_self_exclusions(session: Session, clock: Clock, player: PlayerView) -> bool:
+    """Close self-exclusions that are over and return the player to ``active``; True if the
+    player is free of them now."""
+    rules = _rules(player)
+    now = clock.now()
+    rows = session.scalars(
+        select(RgExclusion).where(
+            RgExclusion.player_id == player.id,
+            RgExclusion.kind == ExclusionKind.SELF_EXCLUSION.value,
+            RgExclusion.ended_at.is_(None),
+        )
+    ).all()
+    if any(_in_force(r, rules, now) for r in rows):
+        return False
+    for row in rows:
+        row.ended_at = now
+    if rows:
+        end_self_exclusion(session, clock, player.id, actor="system:rg", reason="exclusion ended")
+    return True
