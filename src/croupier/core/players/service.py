@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Row, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -188,7 +188,7 @@ class PlayerView:
     created_at: datetime
 
 
-def _player_view(p: Player) -> PlayerView:
+def _player_view(p: Player | Row[Any]) -> PlayerView:
     return PlayerView(
         id=p.id,
         brand_id=p.brand_id,
@@ -434,8 +434,18 @@ def _player_in_scope(session: Session, player_id: str, brand_scope: str | None) 
     return player
 
 
+_PLAYER_BY_ID = select(Player.__table__).where(Player.id == bindparam("player_id"))
+
+
 def get_player(session: Session, player_id: str, *, brand_scope: str | None) -> PlayerView:
-    return _player_view(_player_in_scope(session, player_id, brand_scope))
+    """The player, if visible to a caller limited to ``brand_scope`` (None: every brand).
+
+    A plain row read, not an ORM load: policy decisions call this on every bet.
+    """
+    row = session.connection().execute(_PLAYER_BY_ID, {"player_id": player_id}).one_or_none()
+    if row is None or (brand_scope is not None and row.brand_id != brand_scope):
+        raise errors.PlayerNotFound(f"No player {player_id!r}.", player_id=player_id)
+    return _player_view(row)
 
 
 def search_players(

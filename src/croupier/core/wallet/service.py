@@ -363,18 +363,34 @@ def sum_posted(
     until: datetime | None = None,
 ) -> int:
     """The posted amount an account was debited (``side="debit"``) or credited
-    (``"credit"``) by transfers with one of ``codes`` since ``since``: the usage that
-    responsible-gaming limits measure (deposits, bets, wins)."""
-    column = _transfers.c.debit_account_id if side == "debit" else _transfers.c.credit_account_id
-    stmt = select(func.coalesce(func.sum(_transfers.c.amount), 0)).where(
-        column == account_id,
-        _transfers.c.code.in_(list(codes)),
-        _transfers.c.kind.in_((TransferKind.SINGLE.value, TransferKind.POST_PENDING.value)),
-        _transfers.c.created_at >= since,
+    (``"credit"``) by transfers with one of ``codes`` in [``since``, ``until``): the usage
+    that responsible-gaming limits measure (deposits, bets, wins)."""
+    stmt = _SUM_POSTED_DEBITS if side == "debit" else _SUM_POSTED_CREDITS
+    return int(
+        session.execute(
+            stmt,
+            {
+                "account_id": account_id,
+                "codes": list(codes),
+                "since": since,
+                "until": until or datetime.max.replace(tzinfo=UTC),
+            },
+        ).scalar_one()
     )
-    if until is not None:
-        stmt = stmt.where(_transfers.c.created_at < until)
-    return int(session.execute(stmt).scalar_one())
+
+
+def _sum_posted_statement(column: ColumnElement[str]) -> Any:
+    return select(func.coalesce(func.sum(_transfers.c.amount), 0)).where(
+        column == bindparam("account_id"),
+        _transfers.c.code.in_(bindparam("codes", expanding=True)),
+        _transfers.c.kind.in_((TransferKind.SINGLE.value, TransferKind.POST_PENDING.value)),
+        _transfers.c.created_at >= bindparam("since", type_=_transfers.c.created_at.type),
+        _transfers.c.created_at < bindparam("until", type_=_transfers.c.created_at.type),
+    )
+
+
+_SUM_POSTED_DEBITS = _sum_posted_statement(_transfers.c.debit_account_id)
+_SUM_POSTED_CREDITS = _sum_posted_statement(_transfers.c.credit_account_id)
 
 
 # -- transfers -------------------------------------------------------------------------------

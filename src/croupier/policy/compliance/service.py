@@ -107,7 +107,7 @@ def may_deposit(session: Session, clock: Clock, player_id: str, amount: int) -> 
                 required=rules.kyc_before_deposit.value,
             )
         )
-    room = _room(session, clock, player, LimitKind.DEPOSIT)
+    room = _room(rg.limits_of(session, clock, player, (LimitKind.DEPOSIT,)), LimitKind.DEPOSIT)
     if room is not None and amount > room:
         if rules.partial_acceptance_at_limit and room > 0:
             return Decision(amount=room, partial=True)
@@ -146,11 +146,12 @@ def may_bet(
                 cap=cap,
             )
         )
+    limits = rg.limits_of(session, clock, player, (LimitKind.WAGER, LimitKind.LOSS))
     for kind, error in (
         (LimitKind.WAGER, errors.WagerLimitExceeded),
         (LimitKind.LOSS, errors.LossLimitExceeded),
     ):
-        room = _room(session, clock, player, kind)
+        room = _room(limits, kind)
         if room is not None and stake > room:
             return _refused(_limit_error(error, player, room))
     return Decision(amount=stake)
@@ -183,9 +184,9 @@ def marketing_allowed(session: Session, clock: Clock, player_id: str) -> bool:
     return not rg.exclusions_in_force(session, clock, player)
 
 
-def _room(session: Session, clock: Clock, player: PlayerView, kind: LimitKind) -> int | None:
+def _room(limits: list[rg.LimitView], kind: LimitKind) -> int | None:
     """What is left under the tightest limit of ``kind``, or None without one."""
-    rooms = [v.remaining for v in rg.list_limits(session, clock, player.id) if v.kind is kind]
+    rooms = [v.remaining for v in limits if v.kind is kind]
     return min(rooms) if rooms else None
 
 

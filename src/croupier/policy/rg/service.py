@@ -13,8 +13,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import (
@@ -118,7 +119,9 @@ def usage(
     return max(0, stakes - wins)
 
 
-def _view(session: Session, player: PlayerView, row: RgLimit, now: datetime) -> LimitView:
+def _view(
+    session: Session, player: PlayerView, row: RgLimit | Row[Any], now: datetime
+) -> LimitView:
     period = LimitPeriod(row.period)
     start, end = period_bounds(row.anchor_at, period, now)
     used = usage(session, player, LimitKind(row.kind), start, now + timedelta(microseconds=1))
@@ -137,11 +140,37 @@ def _view(session: Session, player: PlayerView, row: RgLimit, now: datetime) -> 
 
 def list_limits(session: Session, clock: Clock, player_id: str) -> list[LimitView]:
     """The player's limits with what each period has used so far."""
-    player = get_player(session, player_id, brand_scope=None)
-    rows = session.scalars(
-        select(RgLimit).where(RgLimit.player_id == player_id).order_by(RgLimit.kind, RgLimit.period)
-    ).all()
+    return limits_of(session, clock, get_player(session, player_id, brand_scope=None))
+
+
+def limits_of(
+    session: Session,
+    clock: Clock,
+    player: PlayerView,
+    kinds: tuple[LimitKind, ...] = MONEY_LIMITS,
+) -> list[LimitView]:
+    """The player's limits of ``kinds``, each with its usage (read only for those kinds)."""
+    # Rows straight from the connection: no ORM objects on the decision path.
+    rows = session.connection().execute(
+        _LIMITS_OF_PLAYER, {"player_id": player.id, "kinds": [k.value for k in kinds]}
+    )
     return [_view(session, player, r, clock.now()) for r in rows]
+
+
+# Built once: decisions read these on every bet (statement construction showed in profiles).
+_LIMITS_OF_PLAYER = (
+    select(RgLimit.__table__)
+    .where(
+        RgLimit.player_id == bindparam("player_id"),
+        RgLimit.kind.in_(bindparam("kinds", expanding=True)),
+    )
+    .order_by(RgLimit.kind, RgLimit.period)
+)
+_OPEN_EXCLUSIONS = (
+    select(RgExclusion.__table__)
+    .where(RgExclusion.player_id == bindparam("player_id"), RgExclusion.ended_at.is_(None))
+    .order_by(RgExclusion.starts_at)
+)
 
 
 def set_limit(
@@ -281,7 +310,7 @@ class ExclusionView:
     in_force: bool
 
 
-def _in_force(row: RgExclusion, rules: Jurisdiction, now: datetime) -> bool:
+def _in_force(row: RgExclusion | Row[Any], rules: Jurisdiction, now: datetime) -> bool:
     if row.ended_at is not None and row.ended_at <= now:
         return False
     if row.kind == ExclusionKind.TIMEOUT.value:
@@ -293,7 +322,9 @@ def _in_force(row: RgExclusion, rules: Jurisdiction, now: datetime) -> bool:
     return True
 
 
-def _exclusion_view(row: RgExclusion, rules: Jurisdiction, now: datetime) -> ExclusionView:
+def _exclusion_view(
+    row: RgExclusion | Row[Any], rules: Jurisdiction, now: datetime
+) -> ExclusionView:
     return ExclusionView(
         id=row.id,
         kind=ExclusionKind(row.kind),
@@ -308,11 +339,7 @@ def exclusions_in_force(session: Session, clock: Clock, player: PlayerView) -> l
     """The player's time-outs and self-exclusions in force now."""
     rules = _rules(player)
     now = clock.now()
-    rows = session.scalars(
-        select(RgExclusion)
-        .where(RgExclusion.player_id == player.id, RgExclusion.ended_at.is_(None))
-        .order_by(RgExclusion.starts_at)
-    ).all()
+    rows = session.connection().execute(_OPEN_EXCLUSIONS, {"player_id": player.id})
     return [v for v in (_exclusion_view(r, rules, now) for r in rows) if v.in_force]
 
 

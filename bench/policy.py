@@ -1,0 +1,244 @@
+"""Policy decisions per second: ``may_bet`` and ``may_deposit`` in process, on realistic data.
+
+Seeds N players of one brand across the rule base's jurisdictions, each with a cash account
+and a history of deposits, bets and wins spread over the past year; one player in ten has
+deposit, loss and wager limits, one in fifty is on a break, one in a hundred is
+self-excluded. Then W threads ask ``may_bet`` (slots) and ``may_deposit`` for uniformly chosen
+players for S seconds, each decision in its own read of the database, and print one JSON line.
+
+    python bench/policy.py --database-url sqlite:///var/policy.db --players 100000 \
+        --history 24 --seconds 10 --workers 1
+
+The benchmark resets the database it is given: point it at a database of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+
+from croupier.app.tables import metadata
+from croupier.core.players.models import Brand, Player
+from croupier.core.wallet.models import LedgerAccount, LedgerTransfer
+from croupier.kernel.clock import ManualClock
+from croupier.kernel.db import Database
+from croupier.kernel.jurisdictions import JURISDICTIONS, Product
+from croupier.kernel.models import ensure_reference_data
+from croupier.policy.compliance import may_bet, may_deposit
+from croupier.policy.rg.models import RgExclusion, RgLimit
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+UNIT = 1_000_000
+# Jurisdictions whose currency the demo brand keeps in EUR, so every player is in EUR.
+PLACES = ["MT", "DE", "NL", "IE", "ES", "IT", "FR", "CW"]
+
+
+def seed(db: Database, players: int, history: int, rng: random.Random) -> list[str]:
+    metadata.drop_all(db.engine)
+    metadata.create_all(db.engine)
+    with db.unit_of_work() as s:
+        ensure_reference_data(s)
+    brand_id = "brd_bench"
+    house, sandbox = "acc_house", "acc_sandbox"
+    ids = [f"ply_{i:08d}" for i in range(players)]
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(Brand),
+            [
+                {
+                    "id": brand_id,
+                    "code": "bench",
+                    "name": "Bench",
+                    "currencies": '["EUR"]',
+                    "jurisdictions": json.dumps(sorted(JURISDICTIONS)),
+                    "duplicate_person_policy": "flag",
+                    "settings": "{}",
+                    "created_at": NOW,
+                }
+            ],
+        )
+        accounts = [
+            {"id": house, "kind": "house", "currency": "EUR", "owner_id": None, "name": "house",
+             "debits_must_not_exceed_credits": False},
+            {"id": sandbox, "kind": "sandbox_funding", "currency": "EUR", "owner_id": None,
+             "name": "sandbox", "debits_must_not_exceed_credits": False},
+        ] + [
+            {"id": f"acc_{p}", "kind": "player_cash", "currency": "EUR", "owner_id": p,
+             "name": None, "debits_must_not_exceed_credits": True}
+            for p in ids
+        ]  # fmt: skip
+        for a in accounts:
+            a.update(debits_pending=0, debits_posted=0, credits_pending=0, credits_posted=0,
+                     created_at=NOW - timedelta(days=400))  # fmt: skip
+        conn.execute(insert(LedgerAccount), accounts)
+        conn.execute(
+            insert(Player),
+            [
+                {
+                    "id": p,
+                    "brand_id": brand_id,
+                    "email": f"{p}@bench.test",
+                    "password_hash": "x",
+                    "legal_name": f"Bench {p}",
+                    "date_of_birth": datetime(1960 + i % 40, 1 + i % 12, 1 + i % 28).date(),
+                    "address_line": "1 Bench Street",
+                    "city": "Bench",
+                    "postcode": f"B{i}",
+                    "country": PLACES[i % len(PLACES)],
+                    "region": None,
+                    "jurisdiction": PLACES[i % len(PLACES)],
+                    "currency": "EUR",
+                    "status": "active",
+                    "person_key": f"{i:064d}",
+                    "flags": "[]",
+                    "cash_account_id": f"acc_{p}",
+                    "created_at": NOW - timedelta(days=400),
+                    "updated_at": NOW - timedelta(days=400),
+                }
+                for i, p in enumerate(ids)
+            ],
+        )
+        seq = 0
+        batch: list[dict[str, Any]] = []
+        for p in ids:
+            for _ in range(history):
+                seq += 1
+                code = rng.choice(("deposit", "bet", "bet", "win"))
+                when = NOW - timedelta(seconds=rng.randrange(365 * 86400))
+                debit, credit = (
+                    (f"acc_{p}", house) if code == "bet" else
+                    (sandbox if code == "deposit" else house, f"acc_{p}")
+                )  # fmt: skip
+                batch.append(
+                    {"id": f"h{seq}", "kind": "single", "debit_account_id": debit,
+                     "credit_account_id": credit, "amount": rng.randrange(1, 50) * UNIT,
+                     "currency": "EUR", "pending_id": None, "timeout_seconds": 0, "code": code,
+                     "reference": "", "created_at": when}
+                )  # fmt: skip
+                if len(batch) >= 20_000:
+                    conn.execute(insert(LedgerTransfer), batch)
+                    batch.clear()
+        if batch:
+            conn.execute(insert(LedgerTransfer), batch)
+        limits, exclusions = [], []
+        for i, p in enumerate(ids):
+            if i % 10 == 0:
+                for kind, period in (("deposit", "24h"), ("loss", "7d"), ("wager", "1m")):
+                    limits.append(
+                        {"id": f"lim_{p}_{kind}", "player_id": p, "kind": kind, "period": period,
+                         "amount": 500 * UNIT, "anchor_at": NOW - timedelta(days=100),
+                         "pending_amount": None, "pending_requested_at": None,
+                         "pending_effective_at": None, "updated_at": NOW}
+                    )  # fmt: skip
+            if i % 50 == 1:
+                exclusions.append(
+                    {"id": f"exc_{p}", "player_id": p, "kind": "timeout", "starts_at": NOW,
+                     "ends_at": NOW + timedelta(days=2), "end_requested_at": None,
+                     "ended_at": None}
+                )  # fmt: skip
+            if i % 100 == 3:
+                exclusions.append(
+                    {"id": f"exs_{p}", "player_id": p, "kind": "self_exclusion",
+                     "starts_at": NOW - timedelta(days=10), "ends_at": NOW + timedelta(days=170),
+                     "end_requested_at": None, "ended_at": None}
+                )  # fmt: skip
+        if limits:
+            conn.execute(insert(RgLimit), limits)
+        if exclusions:
+            conn.execute(insert(RgExclusion), exclusions)
+    if db.is_postgresql:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    return ids
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--players", type=int, default=100_000)
+    parser.add_argument("--history", type=int, default=24, help="transfers per player, past year")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+
+    rng = random.Random(7)
+    db = Database(args.database_url, pool_size=args.workers + 2)
+    started = time.perf_counter()
+    print(f"seeding {args.players} players x {args.history} transfers ...", file=sys.stderr)
+    ids = seed(db, args.players, args.history, rng)
+    seeded_s = time.perf_counter() - started
+    clock = ManualClock(NOW)
+    latencies: list[list[float]] = [[] for _ in range(args.workers)]
+    outcomes: list[dict[str, int]] = [{} for _ in range(args.workers)]
+    errors = [0] * args.workers
+    print(f"deciding with {args.workers} workers for {args.seconds}s ...", file=sys.stderr)
+    deadline = time.perf_counter() + args.seconds
+
+    def worker(w: int) -> None:
+        local = random.Random(w)
+        while time.perf_counter() < deadline:
+            player = local.choice(ids)
+            t0 = time.perf_counter()
+            try:
+                with db.read_only() as s:
+                    if local.random() < 0.8:
+                        decision = may_bet(s, clock, player, Product.SLOTS, UNIT)
+                    else:
+                        decision = may_deposit(s, clock, player, 20 * UNIT)
+            except Exception:  # noqa: BLE001 (counted, and the run goes on)
+                errors[w] += 1
+                continue
+            latencies[w].append(time.perf_counter() - t0)
+            key = decision.code or "allowed"
+            outcomes[w][key] = outcomes[w].get(key, 0) + 1
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(args.workers)]
+    t_start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t_start
+    flat = sorted(x for lat in latencies for x in lat)
+    n = len(flat)
+    merged: dict[str, int] = {}
+    for o in outcomes:
+        for k, v in o.items():
+            merged[k] = merged.get(k, 0) + v
+    print(
+        json.dumps(
+            {
+                "benchmark": "policy",
+                "database": db.dialect,
+                "decisions": n,
+                "decisions_per_second": round(n / elapsed, 1),
+                "p50_ms": round(flat[n // 2] * 1000, 3) if n else 0,
+                "p99_ms": round(flat[min(n - 1, int(n * 0.99))] * 1000, 3) if n else 0,
+                "errors": sum(errors),
+                "outcomes": merged,
+                "players": args.players,
+                "history_per_player": args.history,
+                "workers": args.workers,
+                "seed_seconds": round(seeded_s, 1),
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+            },
+            sort_keys=True,
+        )
+    )
+    db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
