@@ -347,3 +347,38 @@ def test_an_admin_tied_to_one_brand_sees_only_that_brand(client, db, clock, bran
         404,
         "players.player_not_found",
     )
+
+
+def test_a_suspended_player_cannot_log_back_in(client, db, clock):
+    player = register(client, brand="brand-a")
+    compliance = operator_token(db, clock, "compliance")
+    client.post(
+        f"{BO}/players/{player['id']}/status",
+        json={"status": "suspended", "reason": "fraud review"},
+        headers=_bearer(compliance),
+    )
+
+    response = client.post(
+        "/api/v1/auth/login",
+        json={
+            "brand": "brand-a",
+            "email": "ada@example.com",
+            "password": "correct horse battery staple",
+        },
+    )
+
+    assert_problem(response, 403, "auth.account_suspended")
+
+
+def test_a_locked_operators_api_tokens_stop_working_too(client, staff, clock, db):
+    session = _staff_login(client, staff, clock).json()["token"]
+    token = client.post(f"{BO}/tokens", json={"name": "tool"}, headers=_bearer(session)).json()[
+        "token"
+    ]
+    for _ in range(3):
+        _staff_login(client, staff, clock, password="not it")
+
+    response = client.get(f"{BO}/players", headers=_bearer(token))
+
+    body = assert_problem(response, 401, "auth.session_expired")
+    assert body["reason"] == "locked"

@@ -213,6 +213,9 @@ def create_app(
         lifespan=lifespan,
     )
     _install_error_handlers(app)
+    # Added before request_context, so it runs inside it: a 413 too gets a request id and is
+    # logged and counted.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.middleware("http")
     async def request_context(
@@ -273,6 +276,5 @@ def create_app(
     app.include_router(backoffice_players_router)
     app.include_router(jurisdictions_router)
     app.include_router(ledger_router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_problem_schema(app)
     return app

@@ -121,6 +121,12 @@ def rate_limit(request: Request, limit: Limit, key: str, *, what: str) -> None:
     enforce(limiter, limit, key, what=what)
 
 
+def clear_rate_limit(request: Request, limit: Limit, key: str) -> None:
+    """Forget the hits counted for ``key`` (after a successful login, say)."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.reset(limit, key)
+
+
 DbSession = Annotated[Session, Depends(_unit_of_work)]
 AppDatabase = Annotated[Database, Depends(_database)]
 Hasher = Annotated[PasswordHasher, Depends(_password_hasher)]
@@ -136,6 +142,12 @@ class NotAuthenticated(DomainError):
     code = "auth.not_authenticated"
     status = 401
     title = "Authentication is required"
+
+
+class SessionExpired(DomainError):
+    code = "auth.session_expired"
+    status = 401
+    title = "The session has ended; log in again"
 
 
 class PermissionDenied(Forbidden):
@@ -231,4 +243,7 @@ def require_permission(
     return check
 
 
-OPERATOR_AUTH_ERRORS: tuple[type[DomainError], ...] = (NotAuthenticated, PermissionDenied)
+# What any route behind an operator token may answer; PERMISSION_ERRORS adds the 403 of
+# routes that need a permission.
+OPERATOR_AUTH_ERRORS: tuple[type[DomainError], ...] = (NotAuthenticated, SessionExpired)
+PERMISSION_ERRORS: tuple[type[DomainError], ...] = (*OPERATOR_AUTH_ERRORS, PermissionDenied)

@@ -446,3 +446,19 @@ def test_login_attempts_on_one_account_are_limited_across_ips(db, clock):
             for n in range(4)
         ]
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
+
+
+def test_a_successful_login_clears_the_per_account_count(db, clock):
+    make_brand(db, clock)
+    with make_client(db, clock, rate_limit_login_per_account=3) as c:
+        register(c)
+        answers = [login(c).status_code for _ in range(6)]
+    assert answers == [200] * 6
+
+
+def test_an_oversized_body_still_gets_a_request_id(client):
+    response = client.post(
+        "/api/v1/auth/login", content=b"x" * 70_000, headers={"X-Request-ID": "big-1"}
+    )
+    assert_problem(response, 413, "request.too_large")
+    assert response.headers["X-Request-ID"] == "big-1"

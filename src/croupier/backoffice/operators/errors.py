@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from croupier.kernel.errors import DomainError, NotFound
+from croupier.kernel.web import SessionExpired
 
 
 class OperatorExists(DomainError):
@@ -34,10 +35,7 @@ class InvalidOperatorCredentials(DomainError):
     title = "The credentials are not valid"
 
 
-class OperatorSessionExpired(DomainError):
-    code = "auth.session_expired"
-    status = 401
-    title = "The session has ended; log in again"
+OperatorSessionExpired = SessionExpired
 
 
 class TokenNotFound(NotFound):

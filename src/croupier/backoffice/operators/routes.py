@@ -16,7 +16,7 @@ from croupier.backoffice.operators.schemas import (
     OperatorLoginOut,
     OperatorOut,
 )
-from croupier.kernel.ratelimit import Limit, RateLimited
+from croupier.kernel.ratelimit import Limit, RateLimited, RateLimiterUnavailable
 from croupier.kernel.web import (
     OPERATOR_AUTH_ERRORS,
     AppClock,
@@ -31,13 +31,15 @@ from croupier.kernel.web import (
 )
 
 router = APIRouter(prefix="/api/v1/backoffice", tags=["operators"])
-_AUTH = (*OPERATOR_AUTH_ERRORS, errors.OperatorSessionExpired)
+_AUTH = OPERATOR_AUTH_ERRORS
 
 
 @router.post(
     "/auth/login",
     response_model=OperatorLoginOut,
-    responses=problem_responses(errors.InvalidOperatorCredentials, RateLimited),
+    responses=problem_responses(
+        errors.InvalidOperatorCredentials, RateLimited, RateLimiterUnavailable
+    ),
 )
 def login(
     body: OperatorLoginIn,

@@ -280,13 +280,11 @@ def authenticate_operator(session: Session, clock: Clock, token: str) -> Operato
         raise errors.OperatorSessionExpired("This token was revoked.", reason="revoked")
     if credential.expires_at is not None and now >= credential.expires_at:
         raise errors.OperatorSessionExpired("This token has expired.", reason="expired")
-    if credential.kind == "session":
-        if now - credential.last_used_at >= SESSION_INACTIVITY:
-            raise errors.OperatorSessionExpired(
-                "The session was idle too long.", reason="inactivity"
-            )
-        if operator.locked_at is not None:
-            raise errors.OperatorSessionExpired("The account is locked.", reason="locked")
+    if operator.locked_at is not None:
+        # A lock stops the operator's API tokens too, not only new logins.
+        raise errors.OperatorSessionExpired("The account is locked.", reason="locked")
+    if credential.kind == "session" and now - credential.last_used_at >= SESSION_INACTIVITY:
+        raise errors.OperatorSessionExpired("The session was idle too long.", reason="inactivity")
     credential.last_used_at = now
     r = Role(operator.role)
     return OperatorPrincipal(

@@ -24,7 +24,7 @@ from croupier.core.players.schemas import (
 )
 from croupier.kernel.audit import list_audit_entries, record_event
 from croupier.kernel.web import (
-    OPERATOR_AUTH_ERRORS,
+    PERMISSION_ERRORS,
     AppClock,
     DbSession,
     OperatorPrincipal,
@@ -42,7 +42,7 @@ Unlocker = Annotated[OperatorPrincipal, Depends(require_permission(Permission.PL
 AuditReader = Annotated[OperatorPrincipal, Depends(require_permission(Permission.AUDIT_READ))]
 
 
-@router.get("", response_model=PlayerPage, responses=problem_responses(*OPERATOR_AUTH_ERRORS))
+@router.get("", response_model=PlayerPage, responses=problem_responses(*PERMISSION_ERRORS))
 def search(
     operator: Reader,
     session: DbSession,
@@ -83,7 +83,7 @@ def search(
 @router.get(
     "/{player_id}",
     response_model=PlayerDetailOut,
-    responses=problem_responses(*OPERATOR_AUTH_ERRORS, errors.PlayerNotFound),
+    responses=problem_responses(*PERMISSION_ERRORS, errors.PlayerNotFound),
 )
 def view(
     player_id: PlayerId, operator: Reader, session: DbSession, clock: AppClock
@@ -108,7 +108,7 @@ def view(
     "/{player_id}/status",
     response_model=PlayerOut,
     responses=problem_responses(
-        *OPERATOR_AUTH_ERRORS, errors.PlayerNotFound, errors.InvalidStatusChange
+        *PERMISSION_ERRORS, errors.PlayerNotFound, errors.InvalidStatusChange
     ),
 )
 def change_status(
@@ -136,7 +136,7 @@ def change_status(
 @router.post(
     "/{player_id}/unlock",
     response_model=PlayerOut,
-    responses=problem_responses(*OPERATOR_AUTH_ERRORS, errors.PlayerNotFound),
+    responses=problem_responses(*PERMISSION_ERRORS, errors.PlayerNotFound),
 )
 def unlock(
     player_id: PlayerId, body: ReasonIn, operator: Unlocker, session: DbSession, clock: AppClock
@@ -157,7 +157,7 @@ def unlock(
 @router.get(
     "/{player_id}/audit",
     response_model=AuditPage,
-    responses=problem_responses(*OPERATOR_AUTH_ERRORS, errors.PlayerNotFound),
+    responses=problem_responses(*PERMISSION_ERRORS, errors.PlayerNotFound),
 )
 def audit_trail(
     player_id: PlayerId,

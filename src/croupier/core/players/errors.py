@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from croupier.kernel.errors import DomainError, Forbidden, NotFound
+from croupier.kernel.web import SessionExpired
+
+__all__ = ["SessionExpired"]
 
 
 class PlayerError(DomainError):
@@ -70,10 +73,11 @@ class InvalidCredentials(DomainError):
     title = "The credentials are not valid"
 
 
-class SessionExpired(DomainError):
-    code = "auth.session_expired"
-    status = 401
-    title = "The session has ended; log in again"
+class AccountSuspended(DomainError):
+    # GLI-19 §2.4.1: staff can disable one player; a suspended player cannot log in.
+    code = "auth.account_suspended"
+    status = 403
+    title = "The account is suspended; contact support"
 
 
 class MfaRequired(DomainError):

@@ -32,7 +32,11 @@ from croupier.kernel.config import Settings
 from croupier.kernel.credentials import WeakPassword
 from croupier.kernel.jurisdictions import RegionRequired, UnknownJurisdiction, jurisdiction
 from croupier.kernel.money import UnknownCurrency, currency
-from croupier.kernel.ratelimit import Limit, RateLimited
+from croupier.kernel.ratelimit import (
+    Limit,
+    RateLimited,
+    RateLimiterUnavailable,
+)
 from croupier.kernel.web import (
     AppClock,
     AppDatabase,
@@ -41,6 +45,7 @@ from croupier.kernel.web import (
     Hasher,
     NotAuthenticated,
     bearer_token,
+    clear_rate_limit,
     client_ip,
     problem_responses,
     rate_limit,
@@ -86,6 +91,7 @@ def _account_key(brand: str, email: str) -> str:
         UnknownJurisdiction,
         RegionRequired,
         RateLimited,
+        RateLimiterUnavailable,
     ),
 )
 def register(
@@ -131,10 +137,12 @@ def register(
     response_model=LoginOut,
     responses=problem_responses(
         errors.InvalidCredentials,
+        errors.AccountSuspended,
         errors.MfaRequired,
         errors.InvalidMfaCode,
         errors.BrandNotFound,
         RateLimited,
+        RateLimiterUnavailable,
     ),
 )
 def login(
@@ -159,12 +167,8 @@ def login(
         ip,
         what="login attempts",
     )
-    rate_limit(
-        request,
-        _limit(settings, "login:account", settings.rate_limit_login_per_account),
-        _account_key(body.brand, body.email),
-        what="login attempts",
-    )
+    per_account = _limit(settings, "login:account", settings.rate_limit_login_per_account)
+    rate_limit(request, per_account, _account_key(body.brand, body.email), what="login attempts")
     # Its own unit of work: a refused attempt is recorded (and may lock the account), then
     # refused.
     with database.unit_of_work() as session:
@@ -181,6 +185,8 @@ def login(
         )
     if isinstance(outcome, service.LoginRefused):
         raise outcome.error
+    # The per-account count is there to stop guessing: a successful login clears it.
+    clear_rate_limit(request, per_account, _account_key(body.brand, body.email))
     rules = jurisdiction(outcome.player.jurisdiction)
     return LoginOut(
         token=outcome.token,
@@ -196,7 +202,9 @@ def login(
 @router.post(
     "/auth/unlock",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(errors.InvalidCredentials, errors.BrandNotFound, RateLimited),
+    responses=problem_responses(
+        errors.InvalidCredentials, errors.BrandNotFound, RateLimited, RateLimiterUnavailable
+    ),
 )
 def unlock(
     body: UnlockIn,
@@ -238,7 +246,11 @@ def unlock(
     "/auth/password-reset",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(
-        errors.InvalidCredentials, errors.BrandNotFound, WeakPassword, RateLimited
+        errors.InvalidCredentials,
+        errors.BrandNotFound,
+        WeakPassword,
+        RateLimited,
+        RateLimiterUnavailable,
     ),
 )
 def reset_password(
@@ -396,6 +408,7 @@ def _mfa_limits(request: Request, settings: Settings, auth: AuthenticatedPlayer)
         errors.MfaNotEnrolled,
         errors.MfaAlreadyEnrolled,
         RateLimited,
+        RateLimiterUnavailable,
     ),
 )
 def confirm_mfa(
@@ -417,7 +430,11 @@ def confirm_mfa(
     "/me/mfa/verify",
     response_model=StepUpOut,
     responses=problem_responses(
-        *SESSION_ERRORS, errors.InvalidMfaCode, errors.MfaNotEnrolled, RateLimited
+        *SESSION_ERRORS,
+        errors.InvalidMfaCode,
+        errors.MfaNotEnrolled,
+        RateLimited,
+        RateLimiterUnavailable,
     ),
 )
 def verify_mfa(

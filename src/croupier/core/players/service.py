@@ -412,6 +412,11 @@ def register_player(
     return _player_view(player)
 
 
+def _personal_words(p: Player) -> tuple[str, ...]:
+    """What a password may not be: the email, its local part, the name."""
+    return (p.email, p.email.split("@")[0], p.legal_name)
+
+
 def _personal_data(p: Player) -> dict[str, Any]:
     return {
         "email": p.email,
@@ -809,6 +814,9 @@ def login(
     if player.status == PlayerStatus.CLOSED.value:
         _failed_login(session, clock, player, email=email, ip=ip, reason="closed")
         return LoginRefused(invalid)
+    if player.status == PlayerStatus.SUSPENDED.value:
+        _failed_login(session, clock, player, email=email, ip=ip, reason="suspended")
+        return LoginRefused(errors.AccountSuspended())
     now = clock.now()
     mfa_passed = False
     if player.mfa_enabled_at is not None:
@@ -1092,7 +1100,7 @@ def reset_password_with_mfa(
     ):
         _failed_login(session, clock, player, email=email, ip=ip, reason="reset_refused")
         return errors.InvalidCredentials("The email or the code is not valid.")
-    check_password_policy(new_password, personal=(player.email, player.legal_name))
+    check_password_policy(new_password, personal=_personal_words(player))
     player.password_hash = hash_password(hasher, new_password)
     player.updated_at = clock.now()
     _revoke_all_sessions(session, clock, player.id, reason="password_reset")
@@ -1186,7 +1194,7 @@ def change_password(
     player = _require_step_up(session, clock, auth)
     if not verify_password(hasher, player.password_hash, current_password):
         raise errors.InvalidCredentials("The current password is wrong.")
-    check_password_policy(new_password, personal=(player.email, player.legal_name))
+    check_password_policy(new_password, personal=_personal_words(player))
     player.password_hash = hash_password(hasher, new_password)
     player.updated_at = clock.now()
     _revoke_all_sessions(session, clock, player.id, reason="password_changed", keep=auth.session_id)

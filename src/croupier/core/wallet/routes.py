@@ -17,7 +17,7 @@ from croupier.core.wallet.schemas import (
     TransferOut,
 )
 from croupier.kernel.web import (
-    OPERATOR_AUTH_ERRORS,
+    PERMISSION_ERRORS,
     Permission,
     ReadSession,
     problem_responses,
@@ -30,7 +30,7 @@ router = APIRouter(
     # Ledger reads are for finance staff and auditors of the whole platform: ledger accounts
     # are not kept per brand, so an operator tied to one brand may not read them.
     dependencies=[Depends(require_permission(Permission.LEDGER_READ, every_brand=True))],
-    responses=problem_responses(*OPERATOR_AUTH_ERRORS),
+    responses=problem_responses(*PERMISSION_ERRORS),
 )
 
 AccountId = Annotated[str, Path(max_length=40, description="Ledger account id (acc_...)")]

@@ -79,10 +79,14 @@ def _verified_enough(player: PlayerView, needed: KycLevel) -> bool:
 
 
 def may_login(session: Session, clock: Clock, player_id: str) -> Decision:  # noqa: ARG001
-    """A closed account may not log in; a self-excluded one may (to withdraw)."""
+    """A closed or suspended account may not log in; a self-excluded one may (to withdraw)."""
     player = get_player(session, player_id, brand_scope=None)
-    if player.status is PlayerStatus.CLOSED:
-        return _refused(errors.AccountNotActive("The account is closed.", status="closed"))
+    if player.status in (PlayerStatus.CLOSED, PlayerStatus.SUSPENDED):
+        return _refused(
+            errors.AccountNotActive(
+                f"The account is {player.status.value}.", status=player.status.value
+            )
+        )
     return Decision()
 
 
