@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import uuid
 from datetime import timedelta
@@ -395,8 +396,10 @@ def test_a_client_over_the_login_rate_limit_gets_429_with_retry_after(db, clock,
             pytest.skip("CROUPIER_TEST_REDIS_URL is not set")
         settings["redis_url"] = url
     make_brand(db, clock)
-    # Each test gets a fresh IP, so runs never share a Redis window.
-    ip = f"198.51.100.{uuid.uuid4().int % 250}"
+    # Fresh random IPs (documentation range), so runs never share a Redis window.
+    ip, other = (
+        str(ipaddress.IPv6Address((0x20010DB8 << 96) | uuid.uuid4().int >> 32)) for _ in "ab"
+    )
     with make_client(db, clock, trust_forwarded_for=True, **settings) as c:
         headers = {"X-Forwarded-For": f"{ip}, 10.0.0.1"}
         answers = [
@@ -410,7 +413,7 @@ def test_a_client_over_the_login_rate_limit_gets_429_with_retry_after(db, clock,
         other_ip = c.post(
             "/api/v1/auth/login",
             json={"brand": "luckystar", "email": "u9@example.com", "password": "x"},
-            headers={"X-Forwarded-For": "203.0.113.7"},
+            headers={"X-Forwarded-For": other},
         )
 
     assert [a.status_code for a in answers] == [401, 401, 401, 401, 429]
