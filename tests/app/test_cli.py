@@ -417,3 +417,20 @@ def test_jurisdictions_list_and_show_print_the_rule_base_with_sources(croupier):
     assert "slot_max_stake" in text.stdout
     assert unknown.returncode == 2
     assert "jurisdiction.not_found" in unknown.stderr
+
+
+def test_sanctions_load_status_and_screen(croupier):
+    un = Path(__file__).parents[1] / "policy" / "compliance" / "data" / "un_consolidated.xml"
+    loaded = croupier.json("sanctions", "load", str(un), "--format", "un-xml", "--name", "un")
+    status = croupier.json("sanctions", "status")
+    hit = croupier.json("sanctions", "screen", "Ivan Petrovich Sidorenco")
+    miss = croupier.json("sanctions", "screen", "John Smith")
+    bad = croupier("sanctions", "load", str(un), "--format", "ofac-csv", "--name", "un")
+
+    assert loaded == {"entries": 5, "list": "un", "players_with_hits": 0}
+    assert status["lists"][0]["entries"] == 5
+    assert hit["hits"][0]["reference"] == "QDi.901"
+    assert miss["hits"] == []
+    assert bad.returncode == 2
+    assert "compliance.invalid_sanctions_list" in bad.stderr
+    assert croupier.json("sanctions", "status")["lists"][0]["entries"] == 5

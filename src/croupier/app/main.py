@@ -37,6 +37,8 @@ from croupier.kernel.errors import (
 from croupier.kernel.events import OutboxDispatcher
 from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
 from croupier.kernel.web import install_problem_schema, problem_responses
+from croupier.policy.compliance.routes import router as cases_router
+from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
 
 log = structlog.get_logger("croupier.http")
@@ -181,6 +183,7 @@ def create_app(
         db = database or Database(settings.database_url, pool_size=settings.database_pool_size)
         app_clock = clock or clock_for(settings, db)
         dispatcher = OutboxDispatcher(db, app_clock)
+        subscribe_screening(dispatcher, app_clock)
         dispatcher.install()
         app.state.settings = settings
         app.state.database = db
@@ -275,6 +278,7 @@ def create_app(
     app.include_router(operators_router)
     app.include_router(backoffice_players_router)
     app.include_router(jurisdictions_router)
+    app.include_router(cases_router)
     app.include_router(ledger_router)
     install_problem_schema(app)
     return app

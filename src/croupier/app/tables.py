@@ -5,11 +5,13 @@ from croupier.core.players import models as player_models
 from croupier.core.wallet import models as wallet_models
 from croupier.kernel import models as kernel_models
 from croupier.kernel.db import Base
+from croupier.policy.compliance import models as compliance_models
 from croupier.policy.rg import models as rg_models
 
 metadata = Base.metadata
 
 __all__ = [
+    "compliance_models",
     "kernel_models",
     "metadata",
     "operator_models",

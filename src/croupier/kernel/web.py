@@ -162,6 +162,7 @@ class Permission(StrEnum):
     PLAYERS_STATUS = "players:status"
     PLAYERS_UNLOCK = "players:unlock"
     AUDIT_READ = "audit:read"
+    COMPLIANCE_CASES = "compliance:cases"
     LEDGER_READ = "ledger:read"
     PAYMENTS_APPROVE = "payments:approve"
     SPORTSBOOK_TRADE = "sportsbook:trade"

@@ -57,7 +57,14 @@ P = Permission
 ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
     Role.ADMIN: frozenset(Permission),
     Role.COMPLIANCE: frozenset(
-        {P.PLAYERS_READ, P.PLAYERS_STATUS, P.PLAYERS_UNLOCK, P.AUDIT_READ, P.ALL_BRANDS}
+        {
+            P.PLAYERS_READ,
+            P.PLAYERS_STATUS,
+            P.PLAYERS_UNLOCK,
+            P.AUDIT_READ,
+            P.COMPLIANCE_CASES,
+            P.ALL_BRANDS,
+        }
     ),
     Role.FINANCE: frozenset({P.PLAYERS_READ, P.LEDGER_READ, P.PAYMENTS_APPROVE, P.ALL_BRANDS}),
     Role.SUPPORT: frozenset({P.PLAYERS_READ, P.PLAYERS_UNLOCK}),

@@ -59,3 +59,21 @@ class InvalidAmount(DomainError):
     code = "compliance.invalid_amount"
     status = 422
     title = "An amount is a positive whole number of ledger units"
+
+
+class CaseNotFound(DomainError):
+    code = "compliance.case_not_found"
+    status = 404
+    title = "No such case"
+
+
+class InvalidCaseTransition(DomainError):
+    code = "compliance.invalid_case_transition"
+    status = 422
+    title = "A case cannot move to this state from its current one"
+
+
+class InvalidSanctionsList(DomainError):
+    code = "compliance.invalid_sanctions_list"
+    status = 422
+    title = "The sanctions list file cannot be read in the format given"

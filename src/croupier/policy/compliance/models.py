@@ -1,0 +1,64 @@
+"""Tables of compliance: cases for staff, and the sanctions lists screened against."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from croupier.kernel.db import Base, UTCDateTime
+from croupier.kernel.models import BigIntPK
+
+
+class ComplianceCase(Base):
+    """Something staff must look at: a sanctions hit, an AML alert, an RG marker."""
+
+    __tablename__ = "compliance_cases"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    player_id: Mapped[str] = mapped_column(ForeignKey("players.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text)  # JSON
+    assignee: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseNote(Base):
+    __tablename__ = "compliance_case_notes"
+
+    seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("compliance_cases.id"), index=True)
+    author: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SanctionsList(Base):
+    """One loaded sanctions list: what was loaded, when, and its digest."""
+
+    __tablename__ = "sanctions_lists"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_format: Mapped[str] = mapped_column(String(10))
+    sha256: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SanctionsEntry(Base):
+    """One name (a primary name or an alias) of a listed person or entity."""
+
+    __tablename__ = "sanctions_entries"
+
+    seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    list_name: Mapped[str] = mapped_column(ForeignKey("sanctions_lists.name"))
+    reference: Mapped[str] = mapped_column(String(60))  # the list's own id (UN ref, SDN ent_num)
+    name: Mapped[str] = mapped_column(String(300))
+    normalized: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(12))  # individual or entity
+
+    __table_args__ = (Index("ix_sanctions_entries_list_name", "list_name"),)
