@@ -58,8 +58,8 @@ def player_in(
 
 
 def move(db: Database, clock: Clock, player: PlayerView, code: str, amount: int) -> None:
-    """Ledger activity of the player's cash account: a deposit or win credits it, a bet
-    debits it (each a real ledger transfer with that code)."""
+    """Ledger activity of the player's cash account: a deposit or a win credits it, a bet or a
+    withdrawal debits it (each a real ledger transfer with that code)."""
     with db.unit_of_work() as s:
         other = platform_account(
             s,
@@ -70,7 +70,7 @@ def move(db: Database, clock: Clock, player: PlayerView, code: str, amount: int)
         )
         debit, credit = (
             (player.cash_account_id, other.id)
-            if code == "bet"
+            if code in ("bet", "withdrawal")
             else (other.id, player.cash_account_id)
         )
         create_transfers(

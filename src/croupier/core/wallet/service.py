@@ -379,6 +379,30 @@ def sum_posted(
     )
 
 
+def posted_amounts(
+    session: Session,
+    account_id: str,
+    *,
+    side: str,
+    codes: Sequence[str],
+    since: datetime,
+) -> list[int]:
+    """Each posted amount an account was debited or credited by transfers with one of
+    ``codes`` since ``since``, oldest first (for rules that look at single movements)."""
+    column = _transfers.c.debit_account_id if side == "debit" else _transfers.c.credit_account_id
+    stmt = (
+        select(_transfers.c.amount)
+        .where(
+            column == account_id,
+            _transfers.c.code.in_(list(codes)),
+            _transfers.c.kind.in_((TransferKind.SINGLE.value, TransferKind.POST_PENDING.value)),
+            _transfers.c.created_at >= since,
+        )
+        .order_by(_transfers.c.seq)
+    )
+    return [int(a) for a in session.execute(stmt).scalars()]
+
+
 def _sum_posted_statement(column: ColumnElement[str]) -> Any:
     return select(func.coalesce(func.sum(_transfers.c.amount), 0)).where(
         column == bindparam("account_id"),

@@ -62,3 +62,14 @@ class SanctionsEntry(Base):
     kind: Mapped[str] = mapped_column(String(12))  # individual or entity
 
     __table_args__ = (Index("ix_sanctions_entries_list_name", "list_name"),)
+
+
+class PaymentInstrument(Base):
+    """A payment instrument (card, bank account, wallet) a player used, by its fingerprint:
+    the same fingerprint on two players is an AML signal."""
+
+    __tablename__ = "aml_payment_instruments"
+
+    fingerprint: Mapped[str] = mapped_column(String(128), primary_key=True)
+    player_id: Mapped[str] = mapped_column(ForeignKey("players.id"), primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
