@@ -63,6 +63,30 @@ def serve(
     )
 
 
+simulate_app = typer.Typer(
+    help="Simulators of outside services, as real HTTP servers (for tests and demos).",
+    no_args_is_help=True,
+)
+app.add_typer(simulate_app, name="simulate")
+
+
+@simulate_app.command("exclusion-register")
+def simulate_exclusion_register(
+    name: Annotated[str, typer.Option(help="The register it plays: GAMSTOP, Spelpaus, ...")] = (
+        "GAMSTOP"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8701,
+    api_key: Annotated[str, typer.Option(help="The API key it expects.")] = "test-key",
+) -> None:
+    """Serve a simulated national exclusion register (POST /v1/check; faults via /_faults)."""
+    import uvicorn
+
+    from croupier.simulators.exclusion_register import RegisterState, build_app
+
+    typer.echo(f"{name} simulator on http://127.0.0.1:{port} (API key {api_key})", err=True)
+    uvicorn.run(build_app(RegisterState(name=name, api_key=api_key)), host="127.0.0.1", port=port)
+
+
 @demo_app.command("load")
 def demo_load(as_json: JsonFlag = False) -> None:
     """Load the demo data (idempotent)."""

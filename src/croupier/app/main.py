@@ -37,6 +37,11 @@ from croupier.kernel.errors import (
 from croupier.kernel.events import OutboxDispatcher
 from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
 from croupier.kernel.web import install_problem_schema, problem_responses
+from croupier.policy.compliance.registers import (
+    login_admission,
+    registers_for,
+    registration_admission,
+)
 from croupier.policy.compliance.routes import router as cases_router
 from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
@@ -195,6 +200,10 @@ def create_app(
         )
         app.state.rate_limiter = rate_limiter_for(settings.redis_url)
         app.state.operator_authenticator = authenticate_operator
+        registers = registers_for(settings)
+        app.state.registers = registers
+        app.state.registration_admission = registration_admission(registers)
+        app.state.login_admission = login_admission(registers)
         log.info(
             "app.started", env=settings.env.value, database=db.dialect, version=croupier.__version__
         )

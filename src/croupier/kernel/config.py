@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=65_536, ge=1_024)
     # Take the client IP from X-Forwarded-For (only behind a proxy that sets it).
     trust_forwarded_for: bool = False
+    # National self-exclusion registers: {"GAMSTOP": "https://..."} and the operator's key.
+    exclusion_registers: dict[str, str] = Field(default_factory=dict)
+    exclusion_register_api_key: str = ""
+    exclusion_register_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     # Rate limits (GLI-19 §2.5.3 brute force): hits allowed per window, per IP and per account.
     rate_limit_window_seconds: int = Field(default=300, ge=1)
     rate_limit_login_per_ip: int = Field(default=30, ge=1)

@@ -30,7 +30,13 @@ from croupier.core.players.service import AuthenticatedPlayer
 from croupier.core.wallet import get_balance
 from croupier.kernel.config import Settings
 from croupier.kernel.credentials import WeakPassword
-from croupier.kernel.jurisdictions import RegionRequired, UnknownJurisdiction, jurisdiction
+from croupier.kernel.jurisdictions import (
+    NationallyExcluded,
+    RegionRequired,
+    RegisterUnavailable,
+    UnknownJurisdiction,
+    jurisdiction,
+)
 from croupier.kernel.money import UnknownCurrency, currency
 from croupier.kernel.ratelimit import (
     Limit,
@@ -90,6 +96,8 @@ def _account_key(brand: str, email: str) -> str:
         UnknownCurrency,
         UnknownJurisdiction,
         RegionRequired,
+        NationallyExcluded,
+        RegisterUnavailable,
         RateLimited,
         RateLimiterUnavailable,
     ),
@@ -128,6 +136,7 @@ def register(
             region=body.region,
             currency=body.currency,
         ),
+        admission=request.app.state.registration_admission,
     )
     return PlayerOut.of(player)
 
@@ -138,6 +147,8 @@ def register(
     responses=problem_responses(
         errors.InvalidCredentials,
         errors.AccountSuspended,
+        NationallyExcluded,
+        RegisterUnavailable,
         errors.MfaRequired,
         errors.InvalidMfaCode,
         errors.BrandNotFound,
@@ -182,6 +193,7 @@ def login(
             code=body.code,
             ip=ip,
             user_agent=request.headers.get("User-Agent", ""),
+            admission=request.app.state.login_admission,
         )
     if isinstance(outcome, service.LoginRefused):
         raise outcome.error

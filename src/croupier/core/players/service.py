@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -292,15 +292,26 @@ def _record_status(
     )
 
 
+RegistrationAdmission = Callable[[Registration, Jurisdiction], None]
+LoginAdmission = Callable[[PlayerView], DomainError | None]
+
+
 def register_player(
-    session: Session, clock: Clock, hasher: PasswordHasher, reg: Registration
+    session: Session,
+    clock: Clock,
+    hasher: PasswordHasher,
+    reg: Registration,
+    *,
+    admission: RegistrationAdmission | None = None,
 ) -> PlayerView:
     """Register a player (GLI-19 §2.5.2) and open their cash account in the wallet.
 
     Refuses an unknown brand, a currency or jurisdiction the brand does not offer, an
     under-age or implausible date of birth, a weak or breached password, an email already
     registered in the brand, and (per brand setting) a second account of the same person.
-    The player starts ``pending_verification``.
+    The player starts ``pending_verification``. ``admission`` (the compliance module's
+    national-register check) runs after every other check and before anything is created; it
+    raises to refuse.
     """
     brand = brand_by_code(session, reg.brand_code)
     if reg.currency not in brand.currencies:
@@ -342,6 +353,8 @@ def register_player(
                 "You already have an account with us; log in to it or contact support."
             )
         flags.append(FLAG_POSSIBLE_DUPLICATE)
+    if admission is not None:
+        admission(reg, place)
 
     now = clock.now()
     player_id = new_id("ply")
@@ -786,6 +799,7 @@ def login(
     code: str | None,
     ip: str,
     user_agent: str,
+    admission: LoginAdmission | None = None,
 ) -> LoginOutcome:
     """Log a player in (GLI-19 §2.5.3).
 
@@ -826,6 +840,10 @@ def login(
             _failed_login(session, clock, player, email=email, ip=ip, reason="wrong_mfa_code")
             return LoginRefused(errors.InvalidMfaCode())
         mfa_passed = True
+    if admission is not None:
+        refusal = admission(_player_view(player))
+        if refusal is not None:
+            return LoginRefused(refusal)
     previous = (player.last_login_at, player.last_login_ip)
     player.last_login_at = now
     player.last_login_ip = ip

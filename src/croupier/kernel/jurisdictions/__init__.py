@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from croupier.kernel.errors import DomainError
+from croupier.kernel.errors import DomainError, Forbidden, ServiceUnavailable
 from croupier.kernel.jurisdictions.loader import (
     DATA_FOLDER,
     JurisdictionDataError,
@@ -39,6 +39,17 @@ class RegionRequired(DomainError):
     code = "jurisdiction.region_required"
     status = 422
     title = "This country regulates gambling by region: the region is required"
+
+
+class RegisterUnavailable(ServiceUnavailable):
+    # Raised by the compliance module's register checks; here so that every layer can name it.
+    code = "compliance.register_unavailable"
+    title = "The national exclusion register cannot be reached; the check fails closed"
+
+
+class NationallyExcluded(Forbidden):
+    code = "compliance.nationally_excluded"
+    title = "The person is excluded from gambling by the national register"
 
 
 class JurisdictionNotFound(DomainError):
@@ -91,8 +102,10 @@ __all__ = [
     "KycLevel",
     "LimitKind",
     "LimitPeriod",
+    "NationallyExcluded",
     "Product",
     "RegionRequired",
+    "RegisterUnavailable",
     "UnknownJurisdiction",
     "jurisdiction",
     "jurisdiction_of_residence",

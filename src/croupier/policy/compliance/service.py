@@ -16,9 +16,18 @@ from sqlalchemy.orm import Session
 from croupier.core.players import PlayerStatus, PlayerView, get_player
 from croupier.kernel.clock import Clock
 from croupier.kernel.errors import DomainError
-from croupier.kernel.jurisdictions import Jurisdiction, KycLevel, LimitKind, Product, jurisdiction
+from croupier.kernel.jurisdictions import (
+    Checkpoint,
+    Jurisdiction,
+    KycLevel,
+    LimitKind,
+    Product,
+    RegisterUnavailable,
+    jurisdiction,
+)
 from croupier.kernel.money import MAX_AMOUNT, Money
 from croupier.policy.compliance import errors
+from croupier.policy.compliance.registers import PersonToCheck, Registers
 from croupier.policy.rg import service as rg
 
 
@@ -90,7 +99,14 @@ def may_login(session: Session, clock: Clock, player_id: str) -> Decision:  # no
     return Decision()
 
 
-def may_deposit(session: Session, clock: Clock, player_id: str, amount: int) -> Decision:
+def may_deposit(
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    amount: int,
+    *,
+    registers: Registers | None = None,
+) -> Decision:
     """May the player deposit ``amount`` (ledger units of their currency) now?
 
     Refused while self-excluded or on a break (GLI-19 A.3.8), before the verification the
@@ -111,6 +127,9 @@ def may_deposit(session: Session, clock: Clock, player_id: str, amount: int) -> 
                 required=rules.kyc_before_deposit.value,
             )
         )
+    register_refusal = _register_refusal(registers, rules, Checkpoint.DEPOSIT, player)
+    if register_refusal is not None:
+        return _refused(register_refusal)
     room = _room(rg.limits_of(session, clock, player, (LimitKind.DEPOSIT,)), LimitKind.DEPOSIT)
     if room is not None and amount > room:
         if rules.partial_acceptance_at_limit and room > 0:
@@ -120,7 +139,13 @@ def may_deposit(session: Session, clock: Clock, player_id: str, amount: int) -> 
 
 
 def may_bet(
-    session: Session, clock: Clock, player_id: str, product: Product, stake: int
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    product: Product,
+    stake: int,
+    *,
+    registers: Registers | None = None,
 ) -> Decision:
     """May the player stake ``stake`` on ``product`` now?
 
@@ -142,6 +167,9 @@ def may_bet(
                 f"{product.value} is not licensed in {rules.name}.", product=product.value
             )
         )
+    register_refusal = _register_refusal(registers, rules, Checkpoint.BET, player)
+    if register_refusal is not None:
+        return _refused(register_refusal)
     cap = _stake_cap(player, rules, product, clock)
     if cap is not None and stake > cap:
         return _refused(
@@ -186,6 +214,20 @@ def marketing_allowed(session: Session, clock: Clock, player_id: str) -> bool:
     if player.status in (PlayerStatus.SELF_EXCLUDED, PlayerStatus.CLOSED):
         return False
     return not rg.exclusions_in_force(session, clock, player)
+
+
+def _register_refusal(
+    registers: Registers | None, rules: Jurisdiction, checkpoint: Checkpoint, player: PlayerView
+) -> DomainError | None:
+    """The national register's answer where the jurisdiction asks for it at ``checkpoint``;
+    an unreachable register refuses (fails closed)."""
+    if registers is None:
+        return None
+    person = PersonToCheck(player.legal_name, player.date_of_birth, player.postcode, player.email)
+    try:
+        return registers.check(rules, checkpoint, person)
+    except RegisterUnavailable as exc:
+        return exc
 
 
 def _room(limits: list[rg.LimitView], kind: LimitKind) -> int | None:
