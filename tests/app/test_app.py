@@ -325,3 +325,30 @@ def test_every_api_operation_is_documented_with_its_problem_responses(client):
                 assert list(response["content"]) == [PROBLEM_CONTENT_TYPE], where
                 if path.startswith("/api/v1/"):
                     assert "`" in response["description"], f"{where} {status} names no code"
+
+
+def test_a_commit_that_fails_is_never_answered_as_a_success(sqlite_db, clock, logs):
+    # Fault injected into the real commit path: the unit of work's commit raises. The answer
+    # must be the 500, not the 201 the endpoint had already produced.
+    from sqlalchemy import event, func, select
+    from sqlalchemy.orm import Session
+
+    from croupier.core.players.models import Player
+    from tests.core.players.player_fixtures import make_brand, registration
+
+    make_brand(sqlite_db, clock)
+
+    def fail(session):
+        if any(isinstance(o, Player) for o in session.identity_map.values()):
+            raise RuntimeError("disk full")
+
+    event.listen(Session, "before_commit", fail)
+    try:
+        with make_client(sqlite_db, clock, raise_server_exceptions=False) as c:
+            response = c.post("/api/v1/auth/register", json=registration())
+    finally:
+        event.remove(Session, "before_commit", fail)
+
+    assert response.status_code == 500
+    with sqlite_db.read_only() as s:
+        assert s.scalar(select(func.count()).select_from(Player)) == 0

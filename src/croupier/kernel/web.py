@@ -127,7 +127,9 @@ def clear_rate_limit(request: Request, limit: Limit, key: str) -> None:
     limiter.reset(limit, key)
 
 
-DbSession = Annotated[Session, Depends(_unit_of_work)]
+# scope="function": the unit of work commits when the endpoint returns, before the response
+# is sent, so a commit that fails is never answered as a success.
+DbSession = Annotated[Session, Depends(_unit_of_work, scope="function")]
 AppDatabase = Annotated[Database, Depends(_database)]
 Hasher = Annotated[PasswordHasher, Depends(_password_hasher)]
 ReadSession = Annotated[Session, Depends(_read_only)]
