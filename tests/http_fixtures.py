@@ -65,3 +65,40 @@ def operator_token(
             )
         )
     return token
+
+
+class ServedApp:
+    """The app served by uvicorn on 127.0.0.1 (for simulators that call back over HTTP)."""
+
+    def __init__(self, db: Database, clock: Clock | None = None, **overrides: Any) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        app = create_app(
+            settings=test_settings(db, public_base_url=self.url, **overrides),
+            database=db,
+            clock=clock,
+        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> ServedApp:
+        import time
+
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)

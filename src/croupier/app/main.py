@@ -37,12 +37,15 @@ from croupier.kernel.errors import (
 from croupier.kernel.events import OutboxDispatcher
 from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
 from croupier.kernel.web import install_problem_schema, problem_responses
+from croupier.policy.compliance.kyc import KycVendor, subscribe_reverification
 from croupier.policy.compliance.registers import (
     login_admission,
     registers_for,
     registration_admission,
 )
+from croupier.policy.compliance.routes import player_router as kyc_router
 from croupier.policy.compliance.routes import router as cases_router
+from croupier.policy.compliance.routes import webhook_router
 from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
 
@@ -189,6 +192,8 @@ def create_app(
         app_clock = clock or clock_for(settings, db)
         dispatcher = OutboxDispatcher(db, app_clock)
         subscribe_screening(dispatcher, app_clock)
+        subscribe_reverification(dispatcher, app_clock)
+        app.state.kyc_vendor = KycVendor.of(settings)
         dispatcher.install()
         app.state.settings = settings
         app.state.database = db
@@ -288,6 +293,8 @@ def create_app(
     app.include_router(backoffice_players_router)
     app.include_router(jurisdictions_router)
     app.include_router(cases_router)
+    app.include_router(kyc_router)
+    app.include_router(webhook_router)
     app.include_router(ledger_router)
     install_problem_schema(app)
     return app

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     exclusion_registers: dict[str, str] = Field(default_factory=dict)
     exclusion_register_api_key: str = ""
     exclusion_register_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # The KYC vendor: where checks go, the key to send, the secret its webhooks are signed with,
+    # and the address at which it reaches this deployment's webhook.
+    kyc_vendor_url: str | None = None
+    kyc_vendor_api_key: str = ""
+    kyc_webhook_secret: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
     # Rate limits (GLI-19 §2.5.3 brute force): hits allowed per window, per IP and per account.
     rate_limit_window_seconds: int = Field(default=300, ge=1)
     rate_limit_login_per_ip: int = Field(default=30, ge=1)

@@ -29,6 +29,13 @@ class PlayerStatusChanged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PlayerPersonalDataChanged(Event):
+    type: ClassVar[str] = "players.personal_data_changed"
+    player_id: str
+    fields: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlayerLocked(Event):
     type: ClassVar[str] = "players.locked"
     player_id: str

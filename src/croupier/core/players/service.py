@@ -21,7 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from croupier.core.players import errors
-from croupier.core.players.events import PlayerLocked, PlayerRegistered, PlayerStatusChanged
+from croupier.core.players.events import (
+    PlayerLocked,
+    PlayerPersonalDataChanged,
+    PlayerRegistered,
+    PlayerStatusChanged,
+)
 from croupier.core.players.models import (
     Brand,
     DuplicatePersonPolicy,
@@ -1197,6 +1202,7 @@ def _audit_personal_change(
         before={k: before.get(k) for k in changed},
         after={k: after[k] for k in changed},
     )
+    publish(session, PlayerPersonalDataChanged(player_id=player.id, fields=changed), clock)
 
 
 def change_password(

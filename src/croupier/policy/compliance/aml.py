@@ -40,6 +40,7 @@ from croupier.kernel.clock import Clock
 from croupier.kernel.jurisdictions import jurisdiction
 from croupier.kernel.money import Money
 from croupier.policy.compliance.cases import CaseKind, CaseView, open_case, open_cases_of
+from croupier.policy.compliance.kyc import require_reverification
 from croupier.policy.compliance.models import PaymentInstrument
 from croupier.policy.compliance.sanctions import normalize
 
@@ -236,4 +237,6 @@ def evaluate_movement(
             )
         )
         open_rules.add(alert.rule)
+        if alert.rule == "aml.cdd_threshold":
+            require_reverification(session, clock, player_id, "due diligence threshold reached")
     return opened

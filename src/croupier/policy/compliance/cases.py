@@ -28,6 +28,7 @@ class CaseKind(StrEnum):
     SANCTIONS = "sanctions"
     AML = "aml"
     RG = "rg"
+    KYC = "kyc"
 
 
 class CaseState(StrEnum):

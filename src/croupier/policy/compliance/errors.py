@@ -77,3 +77,27 @@ class InvalidSanctionsList(DomainError):
     code = "compliance.invalid_sanctions_list"
     status = 422
     title = "The sanctions list file cannot be read in the format given"
+
+
+class KycVendorUnavailable(DomainError):
+    code = "compliance.kyc_vendor_unavailable"
+    status = 503
+    title = "The verification service cannot be reached; try again later"
+
+
+class InvalidKycRequest(DomainError):
+    code = "compliance.invalid_kyc_request"
+    status = 422
+    title = "The verification request names an unknown level or document"
+
+
+class InvalidWebhookSignature(DomainError):
+    code = "webhook.invalid_signature"
+    status = 401
+    title = "The webhook's signature does not verify"
+
+
+class UnknownKycCheck(DomainError):
+    code = "compliance.kyc_check_not_found"
+    status = 404
+    title = "No such verification check"

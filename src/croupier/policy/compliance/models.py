@@ -73,3 +73,31 @@ class PaymentInstrument(Base):
     fingerprint: Mapped[str] = mapped_column(String(128), primary_key=True)
     player_id: Mapped[str] = mapped_column(ForeignKey("players.id"), primary_key=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KycStatus(Base):
+    """A player's verification level, as the KYC vendor's results set it."""
+
+    __tablename__ = "kyc_status"
+
+    player_id: Mapped[str] = mapped_column(ForeignKey("players.id"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(20))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when something calls for a new check (a CDD threshold, a change of personal data).
+    reverification_reason: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KycCheck(Base):
+    """One verification asked of the vendor, and its result."""
+
+    __tablename__ = "kyc_checks"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    player_id: Mapped[str] = mapped_column(ForeignKey("players.id"), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    documents: Mapped[str] = mapped_column(Text)  # JSON list of document kinds
+    status: Mapped[str] = mapped_column(String(12))  # pending, approved, rejected
+    reason: Mapped[str | None] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

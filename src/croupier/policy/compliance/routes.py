@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
+from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
 from croupier.kernel.errors import InvalidRequest
+from croupier.kernel.jurisdictions import KycLevel
 from croupier.kernel.web import (
     PERMISSION_ERRORS,
     AppClock,
@@ -16,7 +21,7 @@ from croupier.kernel.web import (
     problem_responses,
     require_permission,
 )
-from croupier.policy.compliance import cases, errors
+from croupier.policy.compliance import cases, errors, kyc
 from croupier.policy.compliance.schemas import CaseChangeIn, CaseOut
 
 router = APIRouter(prefix="/api/v1/backoffice/cases", tags=["compliance cases (operator)"])
@@ -90,3 +95,86 @@ def export_case(
     return cases.export_case(
         session, clock, case_id, actor=operator.actor, brand_scope=operator.brand_scope
     )
+
+
+# -- KYC: the player's side and the vendor's webhook -------------------------------------------
+
+player_router = APIRouter(prefix="/api/v1/me", tags=["verification (KYC)"])
+webhook_router = APIRouter(tags=["webhooks"])
+
+
+class KycRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: KycLevel = Field(description="age_verified or fully_verified")
+    documents: list[str] = Field(
+        min_length=1, max_length=5, description=f"Among {sorted(kyc.DOCUMENTS)}"
+    )
+
+
+class KycCheckOut(BaseModel):
+    check_id: str
+    status: str = "pending"
+
+
+class KycOut(BaseModel):
+    level: KycLevel
+    verified_at: datetime | None
+    reverification_reason: str | None
+    checks: list[dict[str, Any]]
+
+
+@player_router.post(
+    "/kyc",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=KycCheckOut,
+    responses=problem_responses(
+        *SESSION_ERRORS, errors.InvalidKycRequest, errors.KycVendorUnavailable
+    ),
+)
+def request_verification(
+    body: KycRequestIn, request: Request, auth: CurrentPlayer, session: DbSession, clock: AppClock
+) -> KycCheckOut:
+    """Ask to be verified at a level, with the documents you provide; the result comes later
+    (GET /me/kyc). UK: age verification before any deposit (LCCP SR 3.2.11)."""
+    check_id = kyc.request_verification(
+        session,
+        clock,
+        request.app.state.kyc_vendor,
+        auth.player_id,
+        level=body.level,
+        documents=body.documents,
+    )
+    return KycCheckOut(check_id=check_id)
+
+
+@player_router.get("/kyc", response_model=KycOut, responses=problem_responses(*SESSION_ERRORS))
+def get_verification(auth: CurrentPlayer, session: DbSession) -> KycOut:
+    """Your verification level, any re-verification called for, and your checks."""
+    view = kyc.kyc_of(session, auth.player_id)
+    return KycOut(
+        level=view.level,
+        verified_at=view.verified_at,
+        reverification_reason=view.reverification_reason,
+        checks=list(view.checks),
+    )
+
+
+@webhook_router.post(
+    "/webhooks/kyc",
+    responses=problem_responses(
+        errors.InvalidWebhookSignature, errors.UnknownKycCheck, errors.InvalidKycRequest
+    ),
+)
+async def kyc_result(request: Request) -> dict[str, bool]:
+    """The KYC vendor's result, signed: ``X-Signature: sha256=<HMAC-SHA256 of the body>``.
+    A repeated delivery changes nothing."""
+    body = await request.body()
+    vendor: kyc.KycVendor = request.app.state.kyc_vendor
+    kyc.verify_signature(vendor.webhook_secret, body, request.headers.get("X-Signature", ""))
+
+    def apply() -> bool:
+        with request.app.state.database.unit_of_work() as session:
+            return kyc.apply_result(session, request.app.state.clock, body)
+
+    return {"applied": await run_in_threadpool(apply)}

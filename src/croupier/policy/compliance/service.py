@@ -26,7 +26,7 @@ from croupier.kernel.jurisdictions import (
     jurisdiction,
 )
 from croupier.kernel.money import MAX_AMOUNT, Money
-from croupier.policy.compliance import errors
+from croupier.policy.compliance import errors, kyc
 from croupier.policy.compliance.registers import PersonToCheck, Registers
 from croupier.policy.rg import service as rg
 
@@ -81,10 +81,16 @@ def _gaming_block(session: Session, clock: Clock, player: PlayerView) -> DomainE
     return None
 
 
-def _verified_enough(player: PlayerView, needed: KycLevel) -> bool:
-    # Until the KYC module records levels, "active" is the verified state (staff activate a
-    # player after checking them) and "pending_verification" is "nothing verified".
-    return needed is KycLevel.NONE or player.status is not PlayerStatus.PENDING_VERIFICATION
+def _verified_enough(session: Session, player: PlayerView, needed: KycLevel) -> bool:
+    """The player's KYC level meets ``needed`` and no re-verification is pending. A player
+    without a KYC record was verified by staff if they activated them (manual checks)."""
+    if needed is KycLevel.NONE:
+        return True
+    recorded = kyc.level_of(session, player.id)
+    if recorded is None:
+        return player.status is not PlayerStatus.PENDING_VERIFICATION
+    level, reverification = recorded
+    return reverification is None and kyc.meets(level, needed)
 
 
 def may_login(session: Session, clock: Clock, player_id: str) -> Decision:  # noqa: ARG001
@@ -120,7 +126,7 @@ def may_deposit(
     block = _gaming_block(session, clock, player)
     if block is not None:
         return _refused(block)
-    if not _verified_enough(player, rules.kyc_before_deposit):
+    if not _verified_enough(session, player, rules.kyc_before_deposit):
         return _refused(
             errors.VerificationRequired(
                 f"{rules.name} requires {rules.kyc_before_deposit.value} before a deposit.",
@@ -198,7 +204,7 @@ def may_withdraw(session: Session, clock: Clock, player_id: str, amount: int) ->
     rules = jurisdiction(player.jurisdiction)
     if player.status is PlayerStatus.SUSPENDED:
         return _refused(errors.AccountNotActive("The account is suspended.", status="suspended"))
-    if not _verified_enough(player, rules.kyc_before_withdrawal):
+    if not _verified_enough(session, player, rules.kyc_before_withdrawal):
         return _refused(
             errors.VerificationRequired(
                 f"{rules.name} requires {rules.kyc_before_withdrawal.value} before a withdrawal.",
