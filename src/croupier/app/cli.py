@@ -87,6 +87,21 @@ def simulate_exclusion_register(
     uvicorn.run(build_app(RegisterState(name=name, api_key=api_key)), host="127.0.0.1", port=port)
 
 
+@simulate_app.command("kyc-vendor")
+def simulate_kyc_vendor(
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8702,
+    api_key: Annotated[str, typer.Option(help="The API key it expects.")] = "test-key",
+    secret: Annotated[str, typer.Option(help="The secret it signs results with.")] = "test-secret",
+) -> None:
+    """Serve a simulated KYC vendor (POST /v1/checks; signed results to the callback URL)."""
+    import uvicorn
+
+    from croupier.simulators.kyc_vendor import VendorState, build_app
+
+    typer.echo(f"KYC vendor simulator on http://127.0.0.1:{port}", err=True)
+    uvicorn.run(build_app(VendorState(api_key=api_key, secret=secret)), host="127.0.0.1", port=port)
+
+
 @demo_app.command("load")
 def demo_load(as_json: JsonFlag = False) -> None:
     """Load the demo data (idempotent)."""
