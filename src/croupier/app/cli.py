@@ -91,7 +91,7 @@ def simulate_exclusion_register(
 def simulate_kyc_vendor(
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8702,
     api_key: Annotated[str, typer.Option(help="The API key it expects.")] = "test-key",
-    secret: Annotated[str, typer.Option(help="The secret it signs results with.")] = "test-secret",
+    secret: Annotated[str, typer.Option(help="The secret it signs results with.")] = "test-secret",  # noqa: S107 (a simulator's default for local tests)
 ) -> None:
     """Serve a simulated KYC vendor (POST /v1/checks; signed results to the callback URL)."""
     import uvicorn
