@@ -21,6 +21,7 @@ from croupier.core.players.service import (
     list_brands,
     mark_self_excluded,
     search_players,
+    session_started_at,
     status_history,
     unlock_player,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "list_brands",
     "mark_self_excluded",
     "search_players",
+    "session_started_at",
     "status_history",
     "unlock_player",
 ]

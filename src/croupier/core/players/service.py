@@ -913,6 +913,14 @@ def authenticate_session(session: Session, clock: Clock, token: str) -> Authenti
     )
 
 
+def session_started_at(session: Session, session_id: str) -> datetime:
+    """When the login session began (reality checks count from it)."""
+    row = session.get(PlayerSession, session_id)
+    if row is None:
+        raise errors.SessionNotFound(f"No session {session_id!r}.", session_id=session_id)
+    return row.created_at
+
+
 def logout(session: Session, clock: Clock, auth: AuthenticatedPlayer) -> None:
     """End the current session."""
     revoke_session(session, clock, auth, auth.session_id, reason="logout")

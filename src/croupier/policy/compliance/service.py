@@ -29,6 +29,7 @@ from croupier.kernel.money import MAX_AMOUNT, Money
 from croupier.policy.compliance import errors, kyc
 from croupier.policy.compliance.registers import PersonToCheck, Registers
 from croupier.policy.rg import service as rg
+from croupier.policy.rg.errors import RealityCheckDue
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,7 @@ def may_bet(
     stake: int,
     *,
     registers: Registers | None = None,
+    login_session_id: str | None = None,
 ) -> Decision:
     """May the player stake ``stake`` on ``product`` now?
 
@@ -176,6 +178,17 @@ def may_bet(
     register_refusal = _register_refusal(registers, rules, Checkpoint.BET, player)
     if register_refusal is not None:
         return _refused(register_refusal)
+    if login_session_id is not None and rules.reality_check_minutes is not None:
+        check = rg.reality_check(session, clock, player, login_session_id)
+        if check.due:
+            return _refused(
+                RealityCheckDue(
+                    f"{check.elapsed_minutes} minutes played, net "
+                    f"{Money(check.net_position, player.currency)}.",
+                    elapsed_minutes=check.elapsed_minutes,
+                    net_position=check.net_position,
+                )
+            )
     cap = _stake_cap(player, rules, product, clock)
     if cap is not None and stake > cap:
         return _refused(

@@ -38,6 +38,13 @@ class InvalidExclusionPeriod(RgError):
     title = "The jurisdiction does not offer this time-out or self-exclusion period"
 
 
+class RealityCheckDue(DomainError):
+    # ES RD 176/2023 (60 min), NL (30 min), US-PA 58 Pa. Code 814a.1 (60 min).
+    code = "rg.reality_check_due"
+    status = 409
+    title = "A reality check is due: show it and have the player acknowledge it"
+
+
 class ExclusionStillInForce(DomainError):
     code = "rg.exclusion_in_force"
     status = 409

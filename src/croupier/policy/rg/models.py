@@ -52,3 +52,13 @@ class RgExclusion(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_rg_exclusions_player_id_kind", "player_id", "kind"),)
+
+
+class RgRealityCheck(Base):
+    """When the player last acknowledged a reality check in one login session."""
+
+    __tablename__ = "rg_reality_checks"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("player_sessions.id"), primary_key=True)
+    player_id: Mapped[str] = mapped_column(ForeignKey("players.id"))
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime())

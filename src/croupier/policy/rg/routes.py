@@ -16,6 +16,7 @@ from croupier.policy.rg.schemas import (
     ExclusionOut,
     LimitIn,
     LimitOut,
+    RealityCheckOut,
     SelfExclusionIn,
     TimeoutIn,
 )
@@ -138,4 +139,30 @@ def request_self_exclusion_end(
         service.request_self_exclusion_end(
             session, clock, auth.player_id, actor=_actor(auth.player_id)
         )
+    )
+
+
+@router.get(
+    "/reality-check", response_model=RealityCheckOut, responses=problem_responses(*SESSION_ERRORS)
+)
+def get_reality_check(auth: CurrentPlayer, session: DbSession, clock: AppClock) -> RealityCheckOut:
+    """Time in this session and its net position, and whether the jurisdiction's reality check
+    is due (GLI-19; ES and US-PA every 60 minutes, NL every 30). While it is due, bets are
+    refused with `rg.reality_check_due` until it is acknowledged."""
+    player = get_player(session, auth.player_id, brand_scope=auth.brand_id)
+    return RealityCheckOut.of(service.reality_check(session, clock, player, auth.session_id))
+
+
+@router.post(
+    "/reality-check/ack",
+    response_model=RealityCheckOut,
+    responses=problem_responses(*SESSION_ERRORS),
+)
+def acknowledge_reality_check(
+    auth: CurrentPlayer, session: DbSession, clock: AppClock
+) -> RealityCheckOut:
+    """The player has seen the reality check; the next is due one interval from now."""
+    player = get_player(session, auth.player_id, brand_scope=auth.brand_id)
+    return RealityCheckOut.of(
+        service.acknowledge_reality_check(session, clock, player, auth.session_id)
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from croupier.kernel.jurisdictions import LimitKind, LimitPeriod
-from croupier.policy.rg.service import ExclusionKind, ExclusionView, LimitView
+from croupier.policy.rg.service import ExclusionKind, ExclusionView, LimitView, RealityCheckView
 
 
 class LimitIn(BaseModel):
@@ -76,4 +76,28 @@ class ExclusionOut(BaseModel):
             ends_at=v.ends_at,
             end_requested_at=v.end_requested_at,
             in_force=v.in_force,
+        )
+
+
+class RealityCheckOut(BaseModel):
+    session_started_at: datetime
+    elapsed_minutes: int
+    staked: int
+    won: int
+    net_position: int = Field(description="won - staked in this session (ledger units)")
+    interval_minutes: int | None = Field(description="The jurisdiction's interval, if any")
+    due: bool
+    due_at: datetime | None
+
+    @classmethod
+    def of(cls, v: RealityCheckView) -> RealityCheckOut:
+        return cls(
+            session_started_at=v.session_started_at,
+            elapsed_minutes=v.elapsed_minutes,
+            staked=v.staked,
+            won=v.won,
+            net_position=v.net_position,
+            interval_minutes=v.interval_minutes,
+            due=v.due,
+            due_at=v.due_at,
         )

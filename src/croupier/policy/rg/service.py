@@ -23,6 +23,7 @@ from croupier.core.players import (
     end_self_exclusion,
     get_player,
     mark_self_excluded,
+    session_started_at,
 )
 from croupier.core.wallet import sum_posted
 from croupier.kernel.audit import record_event
@@ -31,7 +32,7 @@ from croupier.kernel.ids import new_id
 from croupier.kernel.jurisdictions import Jurisdiction, LimitKind, LimitPeriod, jurisdiction
 from croupier.kernel.money import MAX_AMOUNT
 from croupier.policy.rg import errors
-from croupier.policy.rg.models import RgExclusion, RgLimit
+from croupier.policy.rg.models import RgExclusion, RgLimit, RgRealityCheck
 
 # A self-exclusion that does not lift itself ends this long after the player asks (UKGC
 # LCCP SR 3.5.3: positive action, then a one-day cooling-off).
@@ -483,3 +484,62 @@ def settle_expired_self_exclusions(session: Session, clock: Clock, player: Playe
     if rows:
         end_self_exclusion(session, clock, player.id, actor="system:rg", reason="exclusion ended")
     return True
+
+
+# -- reality checks --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RealityCheckView:
+    session_started_at: datetime
+    elapsed_minutes: int
+    staked: int
+    won: int
+    net_position: int  # won - staked in this session
+    interval_minutes: int | None
+    due: bool
+    due_at: datetime | None
+
+
+def reality_check(
+    session: Session, clock: Clock, player: PlayerView, session_id: str
+) -> RealityCheckView:
+    """Time in this session and its net position, and whether the jurisdiction's reality
+    check is due (ES and US-PA every 60 minutes, NL every 30)."""
+    now = clock.now()
+    started = session_started_at(session, session_id)
+    account = player.cash_account_id
+    staked = sum_posted(session, account, side="debit", codes=BET_CODES, since=started)
+    won = sum_posted(session, account, side="credit", codes=WIN_CODES, since=started)
+    interval = _rules(player).reality_check_minutes
+    due_at = None
+    if interval is not None:
+        row = session.get(RgRealityCheck, session_id)
+        last = row.acknowledged_at if row is not None else started
+        due_at = last + timedelta(minutes=interval)
+    return RealityCheckView(
+        session_started_at=started,
+        elapsed_minutes=int((now - started).total_seconds() // 60),
+        staked=staked,
+        won=won,
+        net_position=won - staked,
+        interval_minutes=interval,
+        due=due_at is not None and now >= due_at,
+        due_at=due_at,
+    )
+
+
+def acknowledge_reality_check(
+    session: Session, clock: Clock, player: PlayerView, session_id: str
+) -> RealityCheckView:
+    """The player has seen the reality check; the next one is due an interval from now."""
+    session_started_at(session, session_id)  # players.session_not_found
+    row = session.get(RgRealityCheck, session_id)
+    if row is None:
+        row = RgRealityCheck(
+            session_id=session_id, player_id=player.id, acknowledged_at=clock.now()
+        )
+        session.add(row)
+    row.acknowledged_at = clock.now()
+    session.flush()
+    return reality_check(session, clock, player, session_id)
