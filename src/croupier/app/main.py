@@ -38,6 +38,7 @@ from croupier.kernel.events import OutboxDispatcher
 from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
 from croupier.kernel.web import install_problem_schema, problem_responses
 from croupier.policy.compliance.kyc import KycVendor, subscribe_reverification
+from croupier.policy.compliance.markers import subscribe_markers
 from croupier.policy.compliance.registers import (
     login_admission,
     registers_for,
@@ -193,6 +194,7 @@ def create_app(
         dispatcher = OutboxDispatcher(db, app_clock)
         subscribe_screening(dispatcher, app_clock)
         subscribe_reverification(dispatcher, app_clock)
+        subscribe_markers(dispatcher, app_clock)
         app.state.kyc_vendor = KycVendor.of(settings)
         dispatcher.install()
         app.state.settings = settings

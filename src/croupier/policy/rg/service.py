@@ -28,10 +28,12 @@ from croupier.core.players import (
 from croupier.core.wallet import sum_posted
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
+from croupier.kernel.events import publish
 from croupier.kernel.ids import new_id
 from croupier.kernel.jurisdictions import Jurisdiction, LimitKind, LimitPeriod, jurisdiction
 from croupier.kernel.money import MAX_AMOUNT
 from croupier.policy.rg import errors
+from croupier.policy.rg.events import LimitIncreaseRequested
 from croupier.policy.rg.models import RgExclusion, RgLimit, RgRealityCheck
 
 # A self-exclusion that does not lift itself ends this long after the player asks (UKGC
@@ -239,6 +241,13 @@ def set_limit(
         row.pending_effective_at = effective
         row.updated_at = now
         action = "rg.limit_increase_requested"
+        publish(
+            session,
+            LimitIncreaseRequested(
+                player_id=player_id, kind=kind.value, period=period.value, amount=amount
+            ),
+            clock,
+        )
         after = audit | {"amount": row.amount, "pending_amount": amount, "effective_at": effective}
     session.flush()
     record_event(
