@@ -37,6 +37,7 @@ from croupier.kernel.errors import (
 from croupier.kernel.events import OutboxDispatcher
 from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
 from croupier.kernel.web import install_problem_schema, problem_responses
+from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.kyc import KycVendor, subscribe_reverification
 from croupier.policy.compliance.markers import subscribe_markers
 from croupier.policy.compliance.registers import (
@@ -209,8 +210,12 @@ def create_app(
         app.state.operator_authenticator = authenticate_operator
         registers = registers_for(settings)
         app.state.registers = registers
-        app.state.registration_admission = registration_admission(registers)
-        app.state.login_admission = login_admission(registers)
+        geolocation = Geolocation(
+            data_file=settings.geoip_data_file, allow_private=settings.clock_is_adjustable
+        )
+        app.state.geolocation = geolocation
+        app.state.registration_admission = registration_admission(registers, geolocation)
+        app.state.login_admission = login_admission(registers, geolocation)
         log.info(
             "app.started", env=settings.env.value, database=db.dialect, version=croupier.__version__
         )

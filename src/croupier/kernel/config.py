@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     exclusion_registers: dict[str, str] = Field(default_factory=dict)
     exclusion_register_api_key: str = ""
     exclusion_register_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # A GeoIP2Fast data file (e.g. a city database, for US states and Canadian provinces);
+    # unset: the country database the geoip2fast package ships.
+    geoip_data_file: str | None = None
     # The KYC vendor: where checks go, the key to send, the secret its webhooks are signed with,
     # and the address at which it reaches this deployment's webhook.
     kyc_vendor_url: str | None = None

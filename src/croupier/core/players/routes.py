@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
@@ -31,6 +32,8 @@ from croupier.core.wallet import get_balance
 from croupier.kernel.config import Settings
 from croupier.kernel.credentials import WeakPassword
 from croupier.kernel.jurisdictions import (
+    LocationMismatch,
+    LocationUnknown,
     NationallyExcluded,
     RegionRequired,
     RegisterUnavailable,
@@ -98,6 +101,8 @@ def _account_key(brand: str, email: str) -> str:
         RegionRequired,
         NationallyExcluded,
         RegisterUnavailable,
+        LocationMismatch,
+        LocationUnknown,
         RateLimited,
         RateLimiterUnavailable,
     ),
@@ -136,7 +141,7 @@ def register(
             region=body.region,
             currency=body.currency,
         ),
-        admission=request.app.state.registration_admission,
+        admission=partial(request.app.state.registration_admission, ip=ip),
     )
     return PlayerOut.of(player)
 
@@ -149,6 +154,8 @@ def register(
         errors.AccountSuspended,
         NationallyExcluded,
         RegisterUnavailable,
+        LocationMismatch,
+        LocationUnknown,
         errors.MfaRequired,
         errors.InvalidMfaCode,
         errors.BrandNotFound,
@@ -193,7 +200,7 @@ def login(
             code=body.code,
             ip=ip,
             user_agent=request.headers.get("User-Agent", ""),
-            admission=request.app.state.login_admission,
+            admission=partial(request.app.state.login_admission, ip=ip),
         )
     if isinstance(outcome, service.LoginRefused):
         raise outcome.error

@@ -52,6 +52,16 @@ class NationallyExcluded(Forbidden):
     title = "The person is excluded from gambling by the national register"
 
 
+class LocationMismatch(Forbidden):
+    code = "compliance.location_mismatch"
+    title = "The request does not come from the player's jurisdiction"
+
+
+class LocationUnknown(Forbidden):
+    code = "compliance.location_unknown"
+    title = "The request's location cannot be established where the jurisdiction requires it"
+
+
 class JurisdictionNotFound(DomainError):
     code = "jurisdiction.not_found"
     status = 404
@@ -102,6 +112,8 @@ __all__ = [
     "KycLevel",
     "LimitKind",
     "LimitPeriod",
+    "LocationMismatch",
+    "LocationUnknown",
     "NationallyExcluded",
     "Product",
     "RegionRequired",

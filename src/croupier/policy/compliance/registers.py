@@ -31,6 +31,7 @@ from croupier.kernel.jurisdictions import (
     RegisterUnavailable,
     jurisdiction,
 )
+from croupier.policy.compliance.geo import Geolocation
 
 log = structlog.get_logger(__name__)
 
@@ -107,11 +108,12 @@ def registers_for(settings: Settings) -> Registers:
     )
 
 
-def registration_admission(registers: Registers) -> Callable[[Registration, Jurisdiction], None]:
-    """What registration asks before it creates anything (players.register_player)."""
+def registration_admission(registers: Registers, geolocation: Geolocation) -> Callable[..., None]:
+    """What registration asks before it creates anything (players.register_player): the
+    request's location where the jurisdiction requires it, then the national register."""
 
-    def admit(reg: Registration, rules: Jurisdiction) -> None:
-        refusal = registers.check(
+    def admit(reg: Registration, rules: Jurisdiction, *, ip: str | None = None) -> None:
+        refusal = geolocation.check(rules, Checkpoint.REGISTRATION, ip) or registers.check(
             rules,
             Checkpoint.REGISTRATION,
             PersonToCheck(reg.legal_name, reg.date_of_birth, reg.postcode, reg.email),
@@ -122,12 +124,15 @@ def registration_admission(registers: Registers) -> Callable[[Registration, Juri
     return admit
 
 
-def login_admission(registers: Registers) -> Callable[[PlayerView], DomainError | None]:
+def login_admission(
+    registers: Registers, geolocation: Geolocation
+) -> Callable[..., DomainError | None]:
     """What login asks once the credentials are right, before it opens a session."""
 
-    def admit(player: PlayerView) -> DomainError | None:
-        return registers.check(
-            jurisdiction(player.jurisdiction),
+    def admit(player: PlayerView, *, ip: str | None = None) -> DomainError | None:
+        rules = jurisdiction(player.jurisdiction)
+        return geolocation.check(rules, Checkpoint.LOGIN, ip) or registers.check(
+            rules,
             Checkpoint.LOGIN,
             PersonToCheck(player.legal_name, player.date_of_birth, player.postcode, player.email),
         )

@@ -27,6 +27,7 @@ from croupier.kernel.jurisdictions import (
 )
 from croupier.kernel.money import MAX_AMOUNT, Money
 from croupier.policy.compliance import errors, kyc
+from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.registers import PersonToCheck, Registers
 from croupier.policy.rg import service as rg
 from croupier.policy.rg.errors import RealityCheckDue
@@ -113,6 +114,8 @@ def may_deposit(
     amount: int,
     *,
     registers: Registers | None = None,
+    geolocation: Geolocation | None = None,
+    ip: str | None = None,
 ) -> Decision:
     """May the player deposit ``amount`` (ledger units of their currency) now?
 
@@ -137,6 +140,10 @@ def may_deposit(
     register_refusal = _register_refusal(registers, rules, Checkpoint.DEPOSIT, player)
     if register_refusal is not None:
         return _refused(register_refusal)
+    if geolocation is not None:
+        where = geolocation.check(rules, Checkpoint.DEPOSIT, ip)
+        if where is not None:
+            return _refused(where)
     room = _room(rg.limits_of(session, clock, player, (LimitKind.DEPOSIT,)), LimitKind.DEPOSIT)
     if room is not None and amount > room:
         if rules.partial_acceptance_at_limit and room > 0:
@@ -154,6 +161,8 @@ def may_bet(
     *,
     registers: Registers | None = None,
     login_session_id: str | None = None,
+    geolocation: Geolocation | None = None,
+    ip: str | None = None,
 ) -> Decision:
     """May the player stake ``stake`` on ``product`` now?
 
@@ -178,6 +187,10 @@ def may_bet(
     register_refusal = _register_refusal(registers, rules, Checkpoint.BET, player)
     if register_refusal is not None:
         return _refused(register_refusal)
+    if geolocation is not None:
+        where = geolocation.check(rules, Checkpoint.BET, ip)
+        if where is not None:
+            return _refused(where)
     if login_session_id is not None and rules.reality_check_minutes is not None:
         check = rg.reality_check(session, clock, player, login_session_id)
         if check.due:
