@@ -49,7 +49,7 @@ def test_a_player_sets_lowers_and_raises_a_limit_over_the_api(client, clock):
     [
         ("put", "/limits/deposit/24h", {"amount": 0}, 422, "request.invalid"),
         ("put", "/limits/deposit/2d", {"amount": 5}, 422, "request.invalid"),
-        ("put", "/limits/session_time/24h", {"amount": 5}, 422, "rg.invalid_limit"),
+        ("put", "/limits/session_time/24h", {"amount": 1441}, 422, "rg.invalid_limit"),
         ("put", "/limits/deposit/24h", {"amount": 1.5}, 422, "request.invalid"),
         ("post", "/limits/deposit/24h/confirm", None, 409, "rg.no_pending_change"),
         ("post", "/timeout", {"hours": 2}, 422, "rg.invalid_exclusion_period"),
@@ -80,3 +80,29 @@ def test_a_self_exclusion_over_the_api_is_in_force_at_once(client):
     assert client.get(ME).json()["player"]["status"] == "self_excluded"
     ended_early = client.post(f"{ME}/self-exclusion/end")
     assert_problem(ended_early, 409, "rg.exclusion_in_force")
+
+
+def test_a_session_time_limit_stops_bets_once_the_minutes_are_used(client, db, clock):
+    from croupier.kernel.jurisdictions import Product
+    from croupier.policy.compliance import may_bet
+
+    set_ = client.put(f"{ME}/limits/session_time/24h", json={"amount": 60})
+    player_id = client.get(ME).json()["player"]["id"]
+    for _ in range(2):
+        clock.advance(timedelta(minutes=29))
+        client.get(ME)  # each request keeps the session alive and counts its time
+    with db.unit_of_work() as s:
+        from croupier.core.players import activate_player
+
+        activate_player(s, clock, player_id, actor="test", reason="verified")
+        early = may_bet(s, clock, player_id, Product.CASINO, 1_000_000)
+    clock.advance(timedelta(minutes=5))
+    client.get(ME)
+    with db.unit_of_work() as s:
+        late = may_bet(s, clock, player_id, Product.CASINO, 1_000_000)
+
+    assert set_.status_code == 200, set_.text
+    assert early.allowed
+    assert late.code == "rg.session_time_limit_reached"
+    [limit] = client.get(f"{ME}/limits").json()
+    assert (limit["kind"], limit["used"], limit["remaining"]) == ("session_time", 63, 0)

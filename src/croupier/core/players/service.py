@@ -921,6 +921,22 @@ def session_started_at(session: Session, session_id: str) -> datetime:
     return row.created_at
 
 
+def minutes_logged_in(session: Session, player_id: str, since: datetime, until: datetime) -> int:
+    """Minutes the player's sessions were in use between ``since`` and ``until`` (each from
+    its login to its last request), for session-time limits."""
+    rows = session.execute(
+        select(PlayerSession.created_at, PlayerSession.last_seen_at).where(
+            PlayerSession.player_id == player_id,
+            PlayerSession.created_at < until,
+            PlayerSession.last_seen_at > since,
+        )
+    ).all()
+    seconds = sum(
+        max(0.0, (min(last, until) - max(start, since)).total_seconds()) for start, last in rows
+    )
+    return int(seconds // 60)
+
+
 def logout(session: Session, clock: Clock, auth: AuthenticatedPlayer) -> None:
     """End the current session."""
     revoke_session(session, clock, auth, auth.session_id, reason="logout")

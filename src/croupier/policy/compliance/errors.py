@@ -34,6 +34,11 @@ class LossLimitExceeded(LimitExceeded):
     title = "The stake could take the player past their loss limit"
 
 
+class SessionTimeLimitReached(Forbidden):
+    code = "rg.session_time_limit_reached"
+    title = "The player's session-time limit for this period is used up"
+
+
 class AccountNotActive(Forbidden):
     code = "compliance.account_not_active"
     title = "The account is suspended or closed"

@@ -210,7 +210,12 @@ def may_bet(
                 cap=cap,
             )
         )
-    limits = rg.limits_of(session, clock, player, (LimitKind.WAGER, LimitKind.LOSS))
+    limits = rg.limits_of(
+        session, clock, player, (LimitKind.WAGER, LimitKind.LOSS, LimitKind.SESSION_TIME)
+    )
+    time_left = _room(limits, LimitKind.SESSION_TIME)
+    if time_left is not None and time_left <= 0:
+        return _refused(errors.SessionTimeLimitReached())
     for kind, error in (
         (LimitKind.WAGER, errors.WagerLimitExceeded),
         (LimitKind.LOSS, errors.LossLimitExceeded),

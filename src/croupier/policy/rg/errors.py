@@ -17,7 +17,7 @@ class PeriodNotOffered(RgError):
 
 class InvalidLimit(RgError):
     code = "rg.invalid_limit"
-    title = "A limit is a positive whole number of ledger units"
+    title = "A limit is a positive whole number (ledger units, or minutes for session time)"
 
 
 class NoPendingChange(DomainError):

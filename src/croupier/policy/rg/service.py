@@ -23,6 +23,7 @@ from croupier.core.players import (
     end_self_exclusion,
     get_player,
     mark_self_excluded,
+    minutes_logged_in,
     session_started_at,
 )
 from croupier.core.wallet import sum_posted
@@ -40,6 +41,12 @@ from croupier.policy.rg.models import RgExclusion, RgLimit, RgRealityCheck
 # LCCP SR 3.5.3: positive action, then a one-day cooling-off).
 SELF_EXCLUSION_END_COOLING_OFF = timedelta(hours=24)
 MONEY_LIMITS = (LimitKind.DEPOSIT, LimitKind.LOSS, LimitKind.WAGER)
+ALL_LIMITS = (*MONEY_LIMITS, LimitKind.SESSION_TIME)
+_PERIOD_MINUTES = {
+    LimitPeriod.DAY: 24 * 60,
+    LimitPeriod.WEEK: 7 * 24 * 60,
+    LimitPeriod.MONTH: 31 * 24 * 60,
+}
 DEPOSIT_CODES = ("deposit",)
 BET_CODES = ("bet",)
 WIN_CODES = ("win",)
@@ -109,7 +116,9 @@ def usage(
     session: Session, player: PlayerView, kind: LimitKind, since: datetime, until: datetime
 ) -> int:
     """What a limit of ``kind`` counts between ``since`` and ``until``: gross deposits, total
-    stakes, or net losses (stakes minus wins, never below zero)."""
+    stakes, net losses (stakes minus wins, never below zero), or minutes logged in."""
+    if kind is LimitKind.SESSION_TIME:
+        return minutes_logged_in(session, player.id, since, until)
     account = player.cash_account_id
     if kind is LimitKind.DEPOSIT:
         return sum_posted(
@@ -150,7 +159,7 @@ def limits_of(
     session: Session,
     clock: Clock,
     player: PlayerView,
-    kinds: tuple[LimitKind, ...] = MONEY_LIMITS,
+    kinds: tuple[LimitKind, ...] = ALL_LIMITS,
 ) -> list[LimitView]:
     """The player's limits of ``kinds``, each with its usage (read only for those kinds)."""
     # Rows straight from the connection: no ORM objects on the decision path.
@@ -192,10 +201,12 @@ def set_limit(
     cooling-off (and, where it says so, for the current period to end), then for the
     player's confirmation (:func:`confirm_limit_increase`).
     """
-    if kind not in MONEY_LIMITS:
-        raise errors.InvalidLimit(f"{kind.value} limits are not money limits.")
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
         raise errors.InvalidLimit("A limit is a positive whole number of ledger units.")
+    if kind is LimitKind.SESSION_TIME and amount > _PERIOD_MINUTES[period]:
+        raise errors.InvalidLimit(
+            f"A session-time limit is in minutes, at most {_PERIOD_MINUTES[period]} for {period}."
+        )
     player = get_player(session, player_id, brand_scope=None)
     rules = _rules(player)
     if period not in rules.limit_periods:
