@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import PlayerStatus, activate_player, get_player
@@ -66,10 +66,16 @@ class KycView:
     checks: tuple[dict[str, Any], ...]
 
 
+_LEVEL_OF = select(KycStatus.level, KycStatus.reverification_reason).where(
+    KycStatus.player_id == bindparam("player_id")
+)
+
+
 def level_of(session: Session, player_id: str) -> tuple[KycLevel, str | None] | None:
-    """The player's recorded level and any re-verification reason; None without a record."""
-    row = session.get(KycStatus, player_id)
-    return None if row is None else (KycLevel(row.level), row.reverification_reason)
+    """The player's recorded level and any re-verification reason; None without a record.
+    (A plain row read: deposit decisions ask on every deposit.)"""
+    row = session.connection().execute(_LEVEL_OF, {"player_id": player_id}).one_or_none()
+    return None if row is None else (KycLevel(row[0]), row[1])
 
 
 def meets(level: KycLevel, needed: KycLevel) -> bool:
