@@ -382,3 +382,29 @@ def test_a_locked_operators_api_tokens_stop_working_too(client, staff, clock, db
 
     body = assert_problem(response, 401, "auth.session_expired")
     assert body["reason"] == "locked"
+
+
+def test_support_reviews_a_players_limits_exclusions_and_kyc(client, db, clock, brands):
+    player = register(client, brand="brand-a")
+    session = client.post(
+        "/api/v1/auth/login",
+        json={
+            "brand": "brand-a",
+            "email": "ada@example.com",
+            "password": "correct horse battery staple",
+        },
+    ).json()["token"]
+    client.put(
+        "/api/v1/me/limits/deposit/24h", json={"amount": 50_000_000}, headers=_bearer(session)
+    )
+    support = operator_token(db, clock, "support", brand_id=brands["a"])
+    trader = operator_token(db, clock, "trader")
+
+    view = client.get(f"{BO}/players/{player['id']}/safety", headers=_bearer(support))
+    refused = client.get(f"{BO}/players/{player['id']}/safety", headers=_bearer(trader))
+
+    assert view.status_code == 200, view.text
+    body = view.json()
+    assert [(lim["kind"], lim["amount"]) for lim in body["limits"]] == [("deposit", 50_000_000)]
+    assert (body["exclusions"], body["kyc_level"], body["kyc_checks"]) == ([], "none", [])
+    assert_problem(refused, 403, "auth.permission_denied")

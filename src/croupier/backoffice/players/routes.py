@@ -6,9 +6,11 @@ player of another brand is "not found". Every operator action is an audit event.
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel
 
 from croupier.core import players
 from croupier.core.players import errors
@@ -23,6 +25,7 @@ from croupier.core.players.schemas import (
     StatusChangeOut,
 )
 from croupier.kernel.audit import list_audit_entries, record_event
+from croupier.kernel.jurisdictions import KycLevel
 from croupier.kernel.web import (
     PERMISSION_ERRORS,
     AppClock,
@@ -32,6 +35,9 @@ from croupier.kernel.web import (
     problem_responses,
     require_permission,
 )
+from croupier.policy.compliance import kyc
+from croupier.policy.rg import service as rg
+from croupier.policy.rg.schemas import ExclusionOut, LimitOut
 
 router = APIRouter(prefix="/api/v1/backoffice/players", tags=["players (operator)"])
 
@@ -175,4 +181,45 @@ def audit_trail(
     return AuditPage(
         entries=[AuditEntryOut.of(e) for e in entries],
         next_before=entries[-1].seq if len(entries) == limit else None,
+    )
+
+
+class PlayerSafetyOut(BaseModel):
+    """What staff see of a player's responsible gaming and verification."""
+
+    limits: list[LimitOut]
+    exclusions: list[ExclusionOut]
+    kyc_level: KycLevel
+    kyc_verified_at: datetime | None
+    reverification_reason: str | None
+    kyc_checks: list[dict[str, Any]]
+
+
+@router.get(
+    "/{player_id}/safety",
+    response_model=PlayerSafetyOut,
+    responses=problem_responses(*PERMISSION_ERRORS, errors.PlayerNotFound),
+)
+def safety(
+    player_id: PlayerId, operator: Reader, session: DbSession, clock: AppClock
+) -> PlayerSafetyOut:
+    """The player's limits (with usage), time-outs and self-exclusions in force, and their
+    KYC level and checks: for responsible-gaming and KYC review. Audited."""
+    player = players.get_player(session, player_id, brand_scope=operator.brand_scope)
+    kyc_view = kyc.kyc_of(session, player.id)
+    record_event(
+        session,
+        clock,
+        actor=operator.actor,
+        action="player.safety_viewed",
+        subject_type="player",
+        subject_id=player.id,
+    )
+    return PlayerSafetyOut(
+        limits=[LimitOut.of(v) for v in rg.limits_of(session, clock, player)],
+        exclusions=[ExclusionOut.of(v) for v in rg.exclusions_in_force(session, clock, player)],
+        kyc_level=kyc_view.level,
+        kyc_verified_at=kyc_view.verified_at,
+        reverification_reason=kyc_view.reverification_reason,
+        kyc_checks=list(kyc_view.checks),
     )
