@@ -13,6 +13,7 @@ from croupier.policy.compliance.cases import CaseKind, open_cases_of
 from croupier.policy.compliance.models import SanctionsEntry
 from croupier.policy.compliance.sanctions import (
     ListFormat,
+    ListPurpose,
     load_list,
     rescreen_all,
     screen_name,
@@ -195,3 +196,30 @@ def test_support_staff_cannot_see_cases(db, clock, held):
 def held_brand(db, case) -> str:
     with db.read_only() as s:
         return get_player(s, case.player_id, brand_scope=None).brand_id
+
+
+def test_a_pep_hit_opens_a_due_diligence_case_and_leaves_the_account_open(db, clock):
+    with db.unit_of_work() as s:
+        load_list(
+            s,
+            clock,
+            "pep",
+            (DATA / "pep.csv").read_bytes(),
+            ListFormat.OFAC_CSV,
+            actor="test",
+            purpose=ListPurpose.PEP,
+        )
+    player = player_in(db, clock, "MT")
+    with db.unit_of_work() as s:
+        from croupier.core.players.models import Player
+
+        s.get(Player, player.id).legal_name = "Cordelia Amaranth Vanterpool"
+    with db.unit_of_work() as s:
+        hits = screen_player(s, clock, player.id, trigger="test")
+
+    assert [h.purpose for h in hits] == [ListPurpose.PEP]
+    with db.read_only() as s:
+        [case] = open_cases_of(s, player.id, CaseKind.PEP)
+        assert case.title.startswith("PEP screening")
+        assert open_cases_of(s, player.id, CaseKind.SANCTIONS) == []
+        assert get_player(s, player.id, brand_scope=None).status is PlayerStatus.ACTIVE

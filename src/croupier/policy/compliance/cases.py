@@ -29,6 +29,7 @@ class CaseKind(StrEnum):
     AML = "aml"
     RG = "rg"
     KYC = "kyc"
+    PEP = "pep"  # a politically exposed person: enhanced due diligence
 
 
 class CaseState(StrEnum):

@@ -20,6 +20,10 @@ def sanctions_load(
         sanctions.ListFormat, typer.Option("--format", help="un-xml or ofac-csv.")
     ],
     name: Annotated[str, typer.Option(help="The list's name, e.g. un or ofac-sdn.")],
+    purpose: Annotated[
+        sanctions.ListPurpose,
+        typer.Option(help="sanctions (a hit holds the account) or pep (enhanced due diligence)."),
+    ] = sanctions.ListPurpose.SANCTIONS,
     rescreen: Annotated[bool, typer.Option(help="Screen every player again.")] = True,
     as_json: JsonFlag = False,
 ) -> None:
@@ -27,7 +31,13 @@ def sanctions_load(
     with cli_database() as (_settings, database, clock):
         with database.unit_of_work() as session:
             count = sanctions.load_list(
-                session, clock, name, file.read_bytes(), source_format, actor=cli_actor()
+                session,
+                clock,
+                name,
+                file.read_bytes(),
+                source_format,
+                actor=cli_actor(),
+                purpose=purpose,
             )
         typer.echo(f"list {name}: {count} names loaded", err=True)
         held = 0

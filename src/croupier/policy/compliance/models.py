@@ -43,6 +43,8 @@ class SanctionsList(Base):
     __tablename__ = "sanctions_lists"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # "sanctions" (a hit holds the account) or "pep" (a hit calls for enhanced due diligence).
+    purpose: Mapped[str] = mapped_column(String(12), server_default="sanctions")
     source_format: Mapped[str] = mapped_column(String(10))
     sha256: Mapped[str] = mapped_column(String(64))
     entries: Mapped[int] = mapped_column(Integer)

@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from croupier.core.players import PlayerStatus, change_status, get_player
+from croupier.core.players import PlayerStatus, PlayerView, change_status, get_player
 from croupier.core.players.errors import InvalidStatusChange
 from croupier.core.players.events import PlayerRegistered
 from croupier.core.players.models import Player
@@ -43,6 +43,11 @@ from croupier.policy.compliance.models import SanctionsEntry, SanctionsList
 
 DEFAULT_THRESHOLD = 90.0
 ACTOR = "system:sanctions"
+
+
+class ListPurpose(StrEnum):
+    SANCTIONS = "sanctions"  # a hit opens a sanctions case and holds the account
+    PEP = "pep"  # a hit opens a PEP case for enhanced due diligence; the account stays open
 
 
 class ListFormat(StrEnum):
@@ -123,7 +128,14 @@ def read_list(data: bytes, source_format: ListFormat) -> list[ListedName]:
 
 
 def load_list(
-    session: Session, clock: Clock, name: str, data: bytes, source_format: ListFormat, *, actor: str
+    session: Session,
+    clock: Clock,
+    name: str,
+    data: bytes,
+    source_format: ListFormat,
+    *,
+    actor: str,
+    purpose: ListPurpose = ListPurpose.SANCTIONS,
 ) -> int:
     """Replace the list ``name`` with the file's names (all or nothing); returns the count."""
     names = read_list(data, source_format)
@@ -134,6 +146,7 @@ def load_list(
     if row is None:
         row = SanctionsList(name=name)
         session.add(row)
+    row.purpose = purpose.value
     row.source_format = source_format.value
     row.sha256 = digest
     row.entries = len(names)
@@ -160,7 +173,12 @@ def load_list(
         subject_type="sanctions_list",
         subject_id=name,
         before=before,
-        after={"sha256": digest, "entries": len(names), "format": source_format.value},
+        after={
+            "sha256": digest,
+            "entries": len(names),
+            "format": source_format.value,
+            "purpose": purpose.value,
+        },
     )
     return len(names)
 
@@ -174,18 +192,21 @@ class Hit:
     reference: str
     listed_name: str
     score: float
+    purpose: ListPurpose = ListPurpose.SANCTIONS
 
 
 _cache_lock = threading.Lock()
-_cache: dict[str, tuple[list[str], list[tuple[str, str, str]]]] = {}
+_cache: dict[str, tuple[list[str], list[tuple[str, str, str, str]]]] = {}
 
 
-def _index(session: Session) -> tuple[list[str], list[tuple[str, str, str]]]:
+def _index(session: Session) -> tuple[list[str], list[tuple[str, str, str, str]]]:
     """The normalized names of every loaded list, cached per process until a list changes."""
     version = "|".join(
-        f"{n}:{d}"
-        for n, d in session.execute(
-            select(SanctionsList.name, SanctionsList.sha256).order_by(SanctionsList.name)
+        f"{n}:{d}:{p}"
+        for n, d, p in session.execute(
+            select(SanctionsList.name, SanctionsList.sha256, SanctionsList.purpose).order_by(
+                SanctionsList.name
+            )
         )
     )
     with _cache_lock:
@@ -196,10 +217,11 @@ def _index(session: Session) -> tuple[list[str], list[tuple[str, str, str]]]:
                     SanctionsEntry.list_name,
                     SanctionsEntry.reference,
                     SanctionsEntry.name,
-                )
+                    SanctionsList.purpose,
+                ).join(SanctionsList, SanctionsList.name == SanctionsEntry.list_name)
             ).all()
             _cache.clear()
-            _cache[version] = ([r[0] for r in rows], [(r[1], r[2], r[3]) for r in rows])
+            _cache[version] = ([r[0] for r in rows], [(r[1], r[2], r[3], r[4]) for r in rows])
         return _cache[version]
 
 
@@ -213,7 +235,13 @@ def screen_name(session: Session, name: str, threshold: float = DEFAULT_THRESHOL
         query, choices, scorer=fuzz.token_sort_ratio, score_cutoff=threshold, limit=10
     )
     return [
-        Hit(list_name=meta[i][0], reference=meta[i][1], listed_name=meta[i][2], score=round(s, 1))
+        Hit(
+            list_name=meta[i][0],
+            reference=meta[i][1],
+            listed_name=meta[i][2],
+            score=round(s, 1),
+            purpose=ListPurpose(meta[i][3]),
+        )
         for _match, s, i in found
     ]
 
@@ -229,21 +257,51 @@ def screen_player(
     """Screen a player's legal name; on a hit open a case (once) and hold the account."""
     player = get_player(session, player_id, brand_scope=None)
     hits = screen_name(session, player.legal_name, threshold)
-    if not hits:
-        return []
+    sanctioned = [h for h in hits if h.purpose is ListPurpose.SANCTIONS]
+    exposed = [h for h in hits if h.purpose is ListPurpose.PEP]
+    if exposed:
+        _open_case_once(session, clock, player, CaseKind.PEP, exposed, trigger)
+    opened = bool(sanctioned) and _open_case_once(
+        session, clock, player, CaseKind.SANCTIONS, sanctioned, trigger
+    )
+    if opened and player.status in (PlayerStatus.PENDING_VERIFICATION, PlayerStatus.ACTIVE):
+        # Already held or closed: the case is what matters.
+        with contextlib.suppress(InvalidStatusChange):
+            change_status(
+                session,
+                clock,
+                player_id,
+                PlayerStatus.SUSPENDED,
+                reason="held: possible sanctions match, pending review",
+                actor=ACTOR,
+                brand_scope=None,
+            )
+    return hits
+
+
+def _open_case_once(
+    session: Session,
+    clock: Clock,
+    player: PlayerView,
+    kind: CaseKind,
+    hits: list[Hit],
+    trigger: str,
+) -> bool:
+    """Open a case for these hits unless an open case already names every one of them."""
     known = {
         (h["list_name"], h["reference"])
-        for case in open_cases_of(session, player_id, CaseKind.SANCTIONS)
+        for case in open_cases_of(session, player.id, kind)
         for h in case.details.get("hits", [])
     }
     if {(h.list_name, h.reference) for h in hits} <= known:
-        return hits
+        return False
+    label = "Sanctions screening" if kind is CaseKind.SANCTIONS else "PEP screening"
     open_case(
         session,
         clock,
-        player_id=player_id,
-        kind=CaseKind.SANCTIONS,
-        title=f"Sanctions screening: {player.legal_name} ~ {hits[0].listed_name} ({hits[0].score})",
+        player_id=player.id,
+        kind=kind,
+        title=f"{label}: {player.legal_name} ~ {hits[0].listed_name} ({hits[0].score})",
         details={
             "trigger": trigger,
             "screened_name": player.legal_name,
@@ -259,19 +317,7 @@ def screen_player(
         },
         actor=ACTOR,
     )
-    if player.status in (PlayerStatus.PENDING_VERIFICATION, PlayerStatus.ACTIVE):
-        # Already held or closed: the case is what matters.
-        with contextlib.suppress(InvalidStatusChange):
-            change_status(
-                session,
-                clock,
-                player_id,
-                PlayerStatus.SUSPENDED,
-                reason="held: possible sanctions match, pending review",
-                actor=ACTOR,
-                brand_scope=None,
-            )
-    return hits
+    return True
 
 
 def rescreen_all(session: Session, clock: Clock, *, threshold: float = DEFAULT_THRESHOLD) -> int:
