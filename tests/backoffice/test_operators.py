@@ -408,3 +408,21 @@ def test_support_reviews_a_players_limits_exclusions_and_kyc(client, db, clock, 
     assert [(lim["kind"], lim["amount"]) for lim in body["limits"]] == [("deposit", 50_000_000)]
     assert (body["exclusions"], body["kyc_level"], body["kyc_checks"]) == ([], "none", [])
     assert_problem(refused, 403, "auth.permission_denied")
+
+
+def test_compliance_imposes_a_limit_with_a_reason_and_support_cannot(client, db, clock, brands):
+    player = register(client, brand="brand-a")
+    compliance = operator_token(db, clock, "compliance")
+    support = operator_token(db, clock, "support", brand_id=brands["a"])
+    url = f"{BO}/players/{player['id']}/limits/deposit/7d"
+
+    imposed = client.put(
+        url, json={"amount": 25_000_000, "reason": "affordability"}, headers=_bearer(compliance)
+    )
+    refused = client.put(url, json={"amount": 1, "reason": "x"}, headers=_bearer(support))
+    no_reason = client.put(url, json={"amount": 1, "reason": ""}, headers=_bearer(compliance))
+
+    assert imposed.status_code == 200, imposed.text
+    assert [(v["set_by"], v["amount"]) for v in imposed.json()] == [("operator", 25_000_000)]
+    assert_problem(refused, 403, "auth.permission_denied")
+    assert_problem(no_reason, 422, "request.invalid")

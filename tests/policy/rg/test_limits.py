@@ -153,3 +153,32 @@ def test_a_period_the_jurisdiction_does_not_offer_is_refused(db, clock):
     missing = next(p for p in LimitPeriod if p not in jurisdiction("FR").limit_periods)
     with pytest.raises(errors.PeriodNotOffered):
         _set(db, clock, player, 10 * UNIT, period=missing)
+
+
+def test_an_operator_limit_applies_at_once_and_the_lower_of_the_two_wins(db, clock):
+    from croupier.policy.rg.service import set_operator_limit
+
+    player = player_in(db, clock, "GB", currency="GBP")
+    _set(db, clock, player, 100 * UNIT)
+    with db.unit_of_work() as s:
+        views = set_operator_limit(
+            s, clock, player.id, DEPOSIT, DAY, 40 * UNIT, reason="affordability review",
+            actor="operator:opr_test", brand_scope=None,
+        )  # fmt: skip
+    assert sorted((v.set_by, v.amount) for v in views) == [
+        ("operator", 40 * UNIT),
+        ("player", 100 * UNIT),
+    ]
+    assert _may_deposit(db, clock, player, 50 * UNIT).refusal.extra["remaining"] == 40 * UNIT
+
+    # The player's own raise cannot lift it; lifting it is the operator's.
+    _set(db, clock, player, 500 * UNIT)
+    clock.advance(timedelta(hours=24))
+    _confirm(db, clock, player)
+    assert _may_deposit(db, clock, player, 50 * UNIT).code == "rg.deposit_limit_exceeded"
+    with db.unit_of_work() as s:
+        set_operator_limit(
+            s, clock, player.id, DEPOSIT, DAY, None, reason="review closed",
+            actor="operator:opr_test", brand_scope=None,
+        )  # fmt: skip
+    assert _may_deposit(db, clock, player, 50 * UNIT).allowed

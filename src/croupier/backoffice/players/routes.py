@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from croupier.core import players
 from croupier.core.players import errors
@@ -25,7 +25,7 @@ from croupier.core.players.schemas import (
     StatusChangeOut,
 )
 from croupier.kernel.audit import list_audit_entries, record_event
-from croupier.kernel.jurisdictions import KycLevel
+from croupier.kernel.jurisdictions import KycLevel, LimitKind, LimitPeriod
 from croupier.kernel.web import (
     PERMISSION_ERRORS,
     AppClock,
@@ -37,6 +37,7 @@ from croupier.kernel.web import (
 )
 from croupier.policy.compliance import kyc
 from croupier.policy.rg import service as rg
+from croupier.policy.rg.errors import InvalidLimit
 from croupier.policy.rg.schemas import ExclusionOut, LimitOut
 
 router = APIRouter(prefix="/api/v1/backoffice/players", tags=["players (operator)"])
@@ -223,3 +224,45 @@ def safety(
         reverification_reason=kyc_view.reverification_reason,
         kyc_checks=list(kyc_view.checks),
     )
+
+
+class OperatorLimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int | None = Field(
+        gt=0, le=2**63 - 1, description="Ledger units (minutes for session time); null lifts it"
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+@router.put(
+    "/{player_id}/limits/{kind}/{period}",
+    response_model=list[LimitOut],
+    responses=problem_responses(*PERMISSION_ERRORS, errors.PlayerNotFound, InvalidLimit),
+)
+def set_operator_limit(
+    player_id: PlayerId,
+    kind: LimitKind,
+    period: LimitPeriod,
+    body: OperatorLimitIn,
+    operator: StatusChanger,
+    session: DbSession,
+    clock: AppClock,
+) -> list[LimitOut]:
+    """Impose (or lift, with `amount: null`) a limit on a player, with a reason: it applies at
+    once, the player cannot change it, and the lower of it and the player's own limit applies
+    (GLI-19 §2.5.5). Audited."""
+    return [
+        LimitOut.of(v)
+        for v in rg.set_operator_limit(
+            session,
+            clock,
+            player_id,
+            kind,
+            period,
+            body.amount,
+            reason=body.reason,
+            actor=operator.actor,
+            brand_scope=operator.brand_scope,
+        )
+    ]

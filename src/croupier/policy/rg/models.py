@@ -25,6 +25,9 @@ class RgLimit(Base):
     player_id: Mapped[str] = mapped_column(ForeignKey("players.id"))
     kind: Mapped[str] = mapped_column(String(16))
     period: Mapped[str] = mapped_column(String(4))
+    # "player" (self-set, raised only after cooling-off) or "operator" (set by the RG team;
+    # the player cannot change it). The lower of the two applies (GLI-19 §2.5.5).
+    set_by: Mapped[str] = mapped_column(String(10), server_default="player")
     amount: Mapped[int] = mapped_column(BigInteger)
     anchor_at: Mapped[datetime] = mapped_column(UTCDateTime())
     pending_amount: Mapped[int | None] = mapped_column(BigInteger)
@@ -33,7 +36,9 @@ class RgLimit(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
-        UniqueConstraint("player_id", "kind", "period", name="uq_rg_limits_player_kind_period"),
+        UniqueConstraint(
+            "player_id", "kind", "period", "set_by", name="uq_rg_limits_player_kind_period_set_by"
+        ),
     )
 
 

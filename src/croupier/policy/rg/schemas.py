@@ -28,6 +28,7 @@ class LimitOut(BaseModel):
     pending_effective_at: datetime | None = Field(
         description="From then the raise can be confirmed (POST .../confirm)"
     )
+    set_by: str = Field(description="player, or operator (set by the RG team)")
 
     @classmethod
     def of(cls, v: LimitView) -> LimitOut:
@@ -41,6 +42,7 @@ class LimitOut(BaseModel):
             period_ends_at=v.period_ends_at,
             pending_amount=v.pending_amount,
             pending_effective_at=v.pending_effective_at,
+            set_by=v.set_by,
         )
 
 

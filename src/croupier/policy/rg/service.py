@@ -29,6 +29,7 @@ from croupier.core.players import (
 from croupier.core.wallet import sum_posted
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
+from croupier.kernel.errors import InvalidRequest
 from croupier.kernel.events import publish
 from croupier.kernel.ids import new_id
 from croupier.kernel.jurisdictions import Jurisdiction, LimitKind, LimitPeriod, jurisdiction
@@ -106,6 +107,7 @@ class LimitView:
     period_ends_at: datetime
     pending_amount: int | None
     pending_effective_at: datetime | None
+    set_by: str = "player"
 
 
 def _rules(player: PlayerView) -> Jurisdiction:
@@ -147,6 +149,7 @@ def _view(
         period_ends_at=end,
         pending_amount=row.pending_amount,
         pending_effective_at=row.pending_effective_at,
+        set_by=row.set_by,
     )
 
 
@@ -176,7 +179,7 @@ _LIMITS_OF_PLAYER = (
         RgLimit.player_id == bindparam("player_id"),
         RgLimit.kind.in_(bindparam("kinds", expanding=True)),
     )
-    .order_by(RgLimit.kind, RgLimit.period)
+    .order_by(RgLimit.kind, RgLimit.period, RgLimit.set_by)
 )
 _OPEN_EXCLUSIONS = (
     select(RgExclusion.__table__)
@@ -220,6 +223,7 @@ def set_limit(
             RgLimit.player_id == player_id,
             RgLimit.kind == kind.value,
             RgLimit.period == period.value,
+            RgLimit.set_by == "player",
         )
     ).one_or_none()
     audit: dict[str, object] = {"kind": kind.value, "period": period.value}
@@ -230,6 +234,7 @@ def set_limit(
             player_id=player_id,
             kind=kind.value,
             period=period.value,
+            set_by="player",
             amount=amount,
             anchor_at=now,
             updated_at=now,
@@ -290,6 +295,7 @@ def confirm_limit_increase(
             RgLimit.player_id == player_id,
             RgLimit.kind == kind.value,
             RgLimit.period == period.value,
+            RgLimit.set_by == "player",
         )
     ).one_or_none()
     if row is None or row.pending_amount is None or row.pending_effective_at is None:
@@ -563,3 +569,69 @@ def acknowledge_reality_check(
     row.acknowledged_at = clock.now()
     session.flush()
     return reality_check(session, clock, player, session_id)
+
+
+def set_operator_limit(
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    kind: LimitKind,
+    period: LimitPeriod,
+    amount: int | None,
+    *,
+    reason: str,
+    actor: str,
+    brand_scope: str | None,
+) -> list[LimitView]:
+    """Set, change or (``amount=None``) lift a limit the RG team imposes on a player. It
+    applies at once; the player cannot change it; where the player has a limit of the same
+    kind too, the lower one applies (GLI-19 §2.5.5). Returns the player's limits."""
+    if not reason.strip():
+        raise InvalidRequest("An operator limit needs a reason.")
+    if amount is not None and (
+        isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT
+    ):
+        raise errors.InvalidLimit()
+    player = get_player(session, player_id, brand_scope=brand_scope)
+    now = clock.now()
+    row = session.scalars(
+        select(RgLimit).where(
+            RgLimit.player_id == player_id,
+            RgLimit.kind == kind.value,
+            RgLimit.period == period.value,
+            RgLimit.set_by == "operator",
+        )
+    ).one_or_none()
+    before = None if row is None else {"amount": row.amount}
+    if amount is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(
+            RgLimit(
+                id=new_id("lim"),
+                player_id=player_id,
+                kind=kind.value,
+                period=period.value,
+                set_by="operator",
+                amount=amount,
+                anchor_at=now,
+                updated_at=now,
+            )
+        )
+    else:
+        row.amount = amount
+        row.updated_at = now
+    session.flush()
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="rg.operator_limit_changed",
+        subject_type="player",
+        subject_id=player_id,
+        before=None if before is None else {"kind": kind.value, "period": period.value, **before},
+        after={"kind": kind.value, "period": period.value, "amount": amount},
+        reason=reason,
+    )
+    return limits_of(session, clock, player)
