@@ -223,3 +223,30 @@ def test_a_pep_hit_opens_a_due_diligence_case_and_leaves_the_account_open(db, cl
         assert case.title.startswith("PEP screening")
         assert open_cases_of(s, player.id, CaseKind.SANCTIONS) == []
         assert get_player(s, player.id, brand_scope=None).status is PlayerStatus.ACTIVE
+
+
+def test_a_name_corrected_by_staff_is_screened_again(db, clock, lists):
+    make_brand(db, clock)
+    compliance = operator_token(db, clock, "compliance")
+    with make_client(db, clock, token=compliance) as c:
+        player = c.post("/api/v1/auth/register", json=registration()).json()
+        corrected = c.patch(
+            f"/api/v1/backoffice/players/{player['id']}/identity",
+            json={"legal_name": "Ivan Petrovich Sidorenko", "reason": "passport checked"},
+        )
+        no_reason = c.patch(
+            f"/api/v1/backoffice/players/{player['id']}/identity",
+            json={"legal_name": "Someone", "reason": ""},
+        )
+        future = c.patch(
+            f"/api/v1/backoffice/players/{player['id']}/identity",
+            json={"date_of_birth": "2099-01-01", "reason": "typo"},
+        )
+
+    assert corrected.status_code == 200, corrected.text
+    assert_problem(no_reason, 422, "request.invalid")
+    assert_problem(future, 422, "players.invalid_date_of_birth")
+    with db.read_only() as s:
+        [case] = open_cases_of(s, player["id"], CaseKind.SANCTIONS)
+        assert case.details["trigger"] == "name_change"
+        assert get_player(s, player["id"], brand_scope=None).status is PlayerStatus.SUSPENDED

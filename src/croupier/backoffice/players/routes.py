@@ -6,7 +6,7 @@ player of another brand is "not found". Every operator action is an audit event.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -266,3 +266,45 @@ def set_operator_limit(
             brand_scope=operator.brand_scope,
         )
     ]
+
+
+class IdentityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    legal_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    date_of_birth: date | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+@router.patch(
+    "/{player_id}/identity",
+    response_model=PlayerOut,
+    responses=problem_responses(
+        *PERMISSION_ERRORS, errors.PlayerNotFound, errors.InvalidDateOfBirth
+    ),
+)
+def correct_identity(
+    player_id: PlayerId,
+    body: IdentityIn,
+    operator: StatusChanger,
+    session: DbSession,
+    clock: AppClock,
+) -> PlayerOut:
+    """Correct a player's legal name or date of birth after checking documents, with a reason.
+    Audited with before and after; the player is screened against sanctions and PEP lists
+    again and a new KYC check is called for."""
+    return PlayerOut.of(
+        players.correct_identity(
+            session,
+            clock,
+            player_id,
+            legal_name=body.legal_name,
+            date_of_birth=body.date_of_birth,
+            reason=body.reason,
+            actor=operator.actor,
+            brand_scope=operator.brand_scope,
+        )
+    )

@@ -1229,6 +1229,56 @@ def _audit_personal_change(
     publish(session, PlayerPersonalDataChanged(player_id=player.id, fields=changed), clock)
 
 
+def correct_identity(
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    *,
+    legal_name: str | None,
+    date_of_birth: date | None,
+    reason: str,
+    actor: str,
+    brand_scope: str | None,
+) -> PlayerView:
+    """Staff correct a player's legal name or date of birth (after checking documents),
+    with a reason; audited, and published so that screening and KYC look again."""
+    if not reason.strip():
+        raise InvalidRequest("Correcting an identity needs a reason.")
+    if legal_name is None and date_of_birth is None:
+        raise InvalidRequest("Give a legal name, a date of birth, or both.")
+    player = _player_in_scope(session, player_id, brand_scope)
+    today = clock.now().date()
+    if date_of_birth is not None and (
+        date_of_birth > today or age_on(date_of_birth, today) > OLDEST_PLAUSIBLE_AGE
+    ):
+        raise errors.InvalidDateOfBirth("The date of birth is in the future or implausible.")
+    before = _personal_data(player)
+    if legal_name is not None:
+        player.legal_name = legal_name.strip()
+    if date_of_birth is not None:
+        player.date_of_birth = date_of_birth
+    after = _personal_data(player)
+    if after == before:
+        return _player_view(player)
+    player.person_key = person_key(player.legal_name, player.date_of_birth, player.postcode)
+    player.updated_at = clock.now()
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="player.personal_data_changed",
+        subject_type="player",
+        subject_id=player.id,
+        before={k: before.get(k) for k in changed},
+        after={k: after[k] for k in changed},
+        reason=reason,
+    )
+    publish(session, PlayerPersonalDataChanged(player_id=player.id, fields=changed), clock)
+    session.flush()
+    return _player_view(player)
+
+
 def change_password(
     session: Session,
     clock: Clock,

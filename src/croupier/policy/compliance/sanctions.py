@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from croupier.core.players import PlayerStatus, PlayerView, change_status, get_player
 from croupier.core.players.errors import InvalidStatusChange
-from croupier.core.players.events import PlayerRegistered
+from croupier.core.players.events import PlayerPersonalDataChanged, PlayerRegistered
 from croupier.core.players.models import Player
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
@@ -345,9 +345,18 @@ def list_status(session: Session) -> list[tuple[str, str, int, str]]:
 
 
 def subscribe_screening(dispatcher: OutboxDispatcher, clock: Clock) -> None:
-    """Screen every newly registered player, after the registration commits."""
+    """Screen every newly registered player, after the registration commits, and a player
+    again whenever their legal name changes."""
 
     def on_registered(session: Session, event: DeliveredEvent) -> None:
         screen_player(session, clock, event.payload["player_id"], trigger="registration")
 
     dispatcher.subscribe(PlayerRegistered.type, "compliance.sanctions_screening", on_registered)
+
+    def on_changed(session: Session, event: DeliveredEvent) -> None:
+        if "legal_name" in event.payload.get("fields", []):
+            screen_player(session, clock, event.payload["player_id"], trigger="name_change")
+
+    dispatcher.subscribe(
+        PlayerPersonalDataChanged.type, "compliance.sanctions_rescreening", on_changed
+    )
