@@ -1405,7 +1405,3 @@ def create_sandbox_player(
             ],
         )[0].unwrap()
     return get_player(session, player.id, brand_scope=None)
-
-
-def jurisdiction_rules(code: str) -> Jurisdiction:
-    return jurisdiction(code)
