@@ -101,6 +101,21 @@ def create_database_engine(url: str, *, pool_size: int = 10, read_only: bool = F
         _configure_sqlite(engine, immediate=not read_only)
         return engine
     if parsed.get_backend_name() == "postgresql":
+        if read_only:
+            # Reads: the server refuses any write on these connections, and they run in
+            # autocommit (at READ COMMITTED each statement takes its own snapshot inside a
+            # transaction too, so this only saves the BEGIN and ROLLBACK round trips).
+            return create_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                isolation_level="AUTOCOMMIT",
+                connect_args={
+                    "application_name": "croupier-read",
+                    "options": "-c default_transaction_read_only=on",
+                },
+            )
         return create_engine(
             url,
             pool_size=pool_size,
@@ -121,11 +136,9 @@ class Database:
         self.engine = create_database_engine(self.url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self.read_engine = (
-            create_database_engine(self.url, pool_size=pool_size, read_only=True)
-            if self.dialect == "sqlite"
-            else self.engine
-        )
+        # Reads have their own pool: deferred transactions on SQLite; read-only autocommit
+        # connections on PostgreSQL.
+        self.read_engine = create_database_engine(self.url, pool_size=pool_size, read_only=True)
         self._read_sessions = sessionmaker(self.read_engine, autoflush=False)
         self._after_commit_hooks: list[Callable[[Session], None]] = []
 
