@@ -146,7 +146,7 @@ def audit_verify(as_json: JsonFlag = False) -> None:
     """Check the audit trail's hash chain; exit 1 if a record was altered or removed."""
     with cli_database() as (_settings, database, _clock):
         typer.echo("verifying the audit chain ...", err=True)
-        with database.read_only() as session:
+        with database.snapshot() as session:
             checked, violations = verify_audit_chain(session)
         emit(
             as_json,

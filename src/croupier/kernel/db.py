@@ -181,6 +181,26 @@ class Database:
             session.rollback()
             session.close()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only session that sees one consistent snapshot of the whole database for
+        all its statements (REPEATABLE READ on PostgreSQL; SQLite's read transaction is one
+        snapshot already): for checks that compare tables while writers go on."""
+        if self.dialect != "postgresql":
+            with self.read_only() as session:
+                yield session
+            return
+        connection = self.engine.connect().execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        session = Session(bind=connection, autoflush=False)
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+            connection.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()

@@ -20,7 +20,7 @@ def ledger_verify(as_json: JsonFlag = False) -> None:
     """Check every ledger invariant; exit 0 if all hold, 1 with the violations listed."""
     with cli_database() as (_settings, database, _clock):
         started = time.perf_counter()
-        with database.read_only() as session:
+        with database.snapshot() as session:
             accounts = session.execute(select(func.count()).select_from(LedgerAccount)).scalar_one()
             transfers = session.execute(
                 select(func.count()).select_from(LedgerTransfer)
