@@ -166,3 +166,39 @@ def test_a_decision_moves_no_money(db, clock):
     move(db, clock, player, "deposit", 10 * UNIT)
     _decide(db, clock, player)
     assert_ledger_verifies(db)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({}, None),
+        ({"date_of_birth": date(2010, 1, 1)}, "players.under_age"),
+        ({"country": "US", "region": "NJ", "date_of_birth": date(2006, 1, 1)}, "players.under_age"),
+        ({"brand_code": "nosuch"}, "players.brand_not_found"),
+        ({"currency_code": "JPY"}, "players.currency_not_offered"),
+        ({"country": "US", "region": None}, "jurisdiction.region_required"),
+    ],
+)
+def test_may_register_applies_the_registration_rules_without_creating_anything(
+    db, clock, overrides, code
+):
+    from croupier.policy.compliance import may_register
+    from tests.core.players.player_fixtures import footprint, make_brand
+
+    make_brand(db, clock)
+    before = footprint(db)
+    asked = {
+        "brand_code": "luckystar",
+        "country": "MT",
+        "region": None,
+        "currency_code": "EUR",
+        "date_of_birth": date(1990, 1, 1),
+        "legal_name": "Ada Lovelace",
+        "postcode": "VLT 1117",
+        **overrides,
+    }
+    with db.unit_of_work() as s:
+        decision = may_register(s, clock, **asked)
+
+    assert decision.code == code
+    assert footprint(db) == before

@@ -247,6 +247,43 @@ def age_on(date_of_birth: date, day: date) -> int:
     return day.year - date_of_birth.year - int(before_birthday)
 
 
+def registration_rules(
+    session: Session,
+    clock: Clock,
+    *,
+    brand_code: str,
+    country: str,
+    region: str | None,
+    currency_code: str,
+    date_of_birth: date,
+) -> Jurisdiction:
+    """The jurisdiction a registration would fall under, or the reason it is refused: the
+    brand, its currency and jurisdictions, a plausible date of birth, the minimum age. The
+    same checks :func:`register_player` makes, without creating anything."""
+    brand = brand_by_code(session, brand_code)
+    if currency_code not in brand.currencies:
+        raise errors.CurrencyNotOffered(
+            f"{brand.code} does not offer {currency_code}.",
+            currency=currency_code,
+            offered=list(brand.currencies),
+        )
+    place = jurisdiction_of_residence(country, region)
+    if place.code not in brand.jurisdictions:
+        raise errors.JurisdictionNotServed(
+            f"{brand.code} does not serve players in {place.name}.", jurisdiction=place.code
+        )
+    today = clock.now().date()
+    if date_of_birth > today or age_on(date_of_birth, today) > OLDEST_PLAUSIBLE_AGE:
+        raise errors.InvalidDateOfBirth("The date of birth is in the future or implausible.")
+    if age_on(date_of_birth, today) < place.minimum_age:
+        raise errors.UnderAge(
+            f"Players in {place.name} must be at least {place.minimum_age}.",
+            minimum_age=place.minimum_age,
+            jurisdiction=place.code,
+        )
+    return place
+
+
 @dataclass(frozen=True, slots=True)
 class Registration:
     brand_code: str
@@ -319,26 +356,15 @@ def register_player(
     raises to refuse.
     """
     brand = brand_by_code(session, reg.brand_code)
-    if reg.currency not in brand.currencies:
-        raise errors.CurrencyNotOffered(
-            f"{brand.code} does not offer {reg.currency}.",
-            currency=reg.currency,
-            offered=list(brand.currencies),
-        )
-    place = jurisdiction_of_residence(reg.country, reg.region)
-    if place.code not in brand.jurisdictions:
-        raise errors.JurisdictionNotServed(
-            f"{brand.code} does not serve players in {place.name}.", jurisdiction=place.code
-        )
-    today = clock.now().date()
-    if reg.date_of_birth > today or age_on(reg.date_of_birth, today) > OLDEST_PLAUSIBLE_AGE:
-        raise errors.InvalidDateOfBirth("The date of birth is in the future or implausible.")
-    if age_on(reg.date_of_birth, today) < place.minimum_age:
-        raise errors.UnderAge(
-            f"Players in {place.name} must be at least {place.minimum_age}.",
-            minimum_age=place.minimum_age,
-            jurisdiction=place.code,
-        )
+    place = registration_rules(
+        session,
+        clock,
+        brand_code=reg.brand_code,
+        country=reg.country,
+        region=reg.region,
+        currency_code=reg.currency,
+        date_of_birth=reg.date_of_birth,
+    )
     email = normalize_email(reg.email)
     check_password_policy(reg.password, personal=(email, email.split("@")[0], reg.legal_name))
     if session.scalar(select(Player.id).where(Player.brand_id == brand.id, Player.email == email)):

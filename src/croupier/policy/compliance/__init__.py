@@ -10,7 +10,16 @@ from croupier.policy.compliance.service import (
     may_bet,
     may_deposit,
     may_login,
+    may_register,
     may_withdraw,
 )
 
-__all__ = ["Decision", "marketing_allowed", "may_bet", "may_deposit", "may_login", "may_withdraw"]
+__all__ = [
+    "Decision",
+    "marketing_allowed",
+    "may_bet",
+    "may_deposit",
+    "may_login",
+    "may_register",
+    "may_withdraw",
+]

@@ -10,10 +10,11 @@ product licensing, stake caps, then the player's own limits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session
 
-from croupier.core.players import PlayerStatus, PlayerView, get_player
+from croupier.core.players import PlayerStatus, PlayerView, get_player, registration_rules
 from croupier.kernel.clock import Clock
 from croupier.kernel.errors import DomainError
 from croupier.kernel.jurisdictions import (
@@ -93,6 +94,52 @@ def _verified_enough(session: Session, player: PlayerView, needed: KycLevel) -> 
         return player.status is not PlayerStatus.PENDING_VERIFICATION
     level, reverification = recorded
     return reverification is None and kyc.meets(level, needed)
+
+
+def may_register(
+    session: Session,
+    clock: Clock,
+    *,
+    brand_code: str,
+    country: str,
+    region: str | None,
+    currency_code: str,
+    date_of_birth: date,
+    legal_name: str,
+    postcode: str,
+    registers: Registers | None = None,
+    geolocation: Geolocation | None = None,
+    ip: str | None = None,
+) -> Decision:
+    """May this person register (before a form is submitted, say)? The brand, currency and
+    jurisdiction, the minimum age (GLI-19 §2.5.2), the request's location and the national
+    register where the jurisdiction asks for them. Registration itself applies the same rules.
+    """
+    try:
+        rules = registration_rules(
+            session,
+            clock,
+            brand_code=brand_code,
+            country=country,
+            region=region,
+            currency_code=currency_code,
+            date_of_birth=date_of_birth,
+        )
+    except DomainError as refusal:
+        return _refused(refusal)
+    if geolocation is not None:
+        where = geolocation.check(rules, Checkpoint.REGISTRATION, ip)
+        if where is not None:
+            return _refused(where)
+    if registers is not None:
+        person = PersonToCheck(legal_name, date_of_birth, postcode)
+        try:
+            excluded = registers.check(rules, Checkpoint.REGISTRATION, person)
+        except RegisterUnavailable as exc:
+            return _refused(exc)
+        if excluded is not None:
+            return _refused(excluded)
+    return Decision()
 
 
 def may_login(session: Session, clock: Clock, player_id: str) -> Decision:  # noqa: ARG001
