@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI, Request
@@ -17,6 +17,17 @@ from croupier.kernel.config import Settings
 from croupier.kernel.db import Database
 from croupier.kernel.errors import PROBLEM_CONTENT_TYPE, DomainError, Forbidden, InvalidRequest
 from croupier.kernel.ratelimit import Limit, RateLimiter, enforce
+
+
+class ViewModel(BaseModel):
+    """An API shape read straight from a service's view (a dataclass with the same field
+    names): ``XOut.of(view)`` instead of copying each field by hand."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, view: object) -> Self:
+        return cls.model_validate(view)
 
 
 class Problem(BaseModel):
@@ -119,6 +130,20 @@ def rate_limit(request: Request, limit: Limit, key: str, *, what: str) -> None:
     """Count a hit against ``limit`` for ``key``; ``rate_limited`` (429) beyond it."""
     limiter: RateLimiter = request.app.state.rate_limiter
     enforce(limiter, limit, key, what=what)
+
+
+def rate_limit_ip_and_account(
+    request: Request, name: str, *, per_ip: int, per_account: int, account: str, what: str
+) -> Limit:
+    """Count a hit against ``{name}:ip`` for the client IP and ``{name}:account`` for
+    ``account`` (brute force from one place, and against one account from many); returns the
+    per-account limit, so that a success can clear it."""
+    settings: Settings = request.app.state.settings
+    window = settings.rate_limit_window_seconds
+    by_account = Limit(f"{name}:account", per_account, window)
+    rate_limit(request, Limit(f"{name}:ip", per_ip, window), client_ip(request), what=what)
+    rate_limit(request, by_account, account, what=what)
+    return by_account
 
 
 def clear_rate_limit(request: Request, limit: Limit, key: str) -> None:

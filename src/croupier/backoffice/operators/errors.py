@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from croupier.kernel.errors import DomainError, NotFound
-from croupier.kernel.web import SessionExpired
 
 
 class OperatorExists(DomainError):
@@ -33,9 +32,6 @@ class InvalidOperatorCredentials(DomainError):
     code = "auth.invalid_credentials"
     status = 401
     title = "The credentials are not valid"
-
-
-OperatorSessionExpired = SessionExpired
 
 
 class TokenNotFound(NotFound):

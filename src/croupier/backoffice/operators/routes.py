@@ -16,7 +16,7 @@ from croupier.backoffice.operators.schemas import (
     OperatorLoginOut,
     OperatorOut,
 )
-from croupier.kernel.ratelimit import Limit, RateLimited, RateLimiterUnavailable
+from croupier.kernel.ratelimit import RateLimited, RateLimiterUnavailable
 from croupier.kernel.web import (
     OPERATOR_AUTH_ERRORS,
     AppClock,
@@ -27,7 +27,7 @@ from croupier.kernel.web import (
     Hasher,
     client_ip,
     problem_responses,
-    rate_limit,
+    rate_limit_ip_and_account,
 )
 
 router = APIRouter(prefix="/api/v1/backoffice", tags=["operators"])
@@ -52,17 +52,12 @@ def login(
     """Staff login: email, password and TOTP code, always. Three failures within 30 minutes
     lock the account until `croupier operator unlock`."""
     ip = client_ip(request)
-    window = settings.rate_limit_window_seconds
-    rate_limit(
+    rate_limit_ip_and_account(
         request,
-        Limit("staff-login:ip", settings.rate_limit_login_per_ip, window),
-        ip,
-        what="login attempts",
-    )
-    rate_limit(
-        request,
-        Limit("staff-login:account", settings.rate_limit_login_per_account, window),
-        body.email.lower(),
+        "staff-login",
+        per_ip=settings.rate_limit_login_per_ip,
+        per_account=settings.rate_limit_login_per_account,
+        account=body.email.lower(),
         what="login attempts",
     )
     with database.unit_of_work() as session:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from croupier.backoffice.operators.service import ApiTokenView, OperatorView
+from croupier.kernel.web import ViewModel
 
 
 class OperatorLoginIn(BaseModel):
@@ -20,22 +20,12 @@ class OperatorLoginIn(BaseModel):
     )
 
 
-class OperatorOut(BaseModel):
+class OperatorOut(ViewModel):
     id: str
     email: str
     role: str
     brand_id: str | None
     permissions: list[str]
-
-    @classmethod
-    def of(cls, o: OperatorView) -> OperatorOut:
-        return cls(
-            id=o.id,
-            email=o.email,
-            role=o.role.value,
-            brand_id=o.brand_id,
-            permissions=list(o.permissions),
-        )
 
 
 class OperatorLoginOut(BaseModel):
@@ -52,24 +42,13 @@ class ApiTokenIn(BaseModel):
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
-class ApiTokenOut(BaseModel):
+class ApiTokenOut(ViewModel):
     id: str
     name: str
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime | None
     revoked: bool
-
-    @classmethod
-    def of(cls, t: ApiTokenView) -> ApiTokenOut:
-        return cls(
-            id=t.id,
-            name=t.name,
-            created_at=t.created_at,
-            last_used_at=t.last_used_at,
-            expires_at=t.expires_at,
-            revoked=t.revoked,
-        )
 
 
 class NewApiTokenOut(ApiTokenOut):

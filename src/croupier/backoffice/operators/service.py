@@ -33,7 +33,7 @@ from croupier.kernel.credentials import (
 )
 from croupier.kernel.errors import DomainError, InvalidRequest
 from croupier.kernel.ids import new_id
-from croupier.kernel.web import NotAuthenticated, OperatorPrincipal, Permission
+from croupier.kernel.web import NotAuthenticated, OperatorPrincipal, Permission, SessionExpired
 
 SESSION_TOKEN_PREFIX: Final = "cop"  # noqa: S105 (a prefix, not a secret)
 API_TOKEN_PREFIX: Final = "cot"  # noqa: S105 (a prefix, not a secret)
@@ -284,14 +284,14 @@ def authenticate_operator(session: Session, clock: Clock, token: str) -> Operato
     assert operator is not None
     now = clock.now()
     if credential.revoked_at is not None or operator.disabled_at is not None:
-        raise errors.OperatorSessionExpired("This token was revoked.", reason="revoked")
+        raise SessionExpired("This token was revoked.", reason="revoked")
     if credential.expires_at is not None and now >= credential.expires_at:
-        raise errors.OperatorSessionExpired("This token has expired.", reason="expired")
+        raise SessionExpired("This token has expired.", reason="expired")
     if operator.locked_at is not None:
         # A lock stops the operator's API tokens too, not only new logins.
-        raise errors.OperatorSessionExpired("The account is locked.", reason="locked")
+        raise SessionExpired("The account is locked.", reason="locked")
     if credential.kind == "session" and now - credential.last_used_at >= SESSION_INACTIVITY:
-        raise errors.OperatorSessionExpired("The session was idle too long.", reason="inactivity")
+        raise SessionExpired("The session was idle too long.", reason="inactivity")
     credential.last_used_at = now
     r = Role(operator.role)
     return OperatorPrincipal(

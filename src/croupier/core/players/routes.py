@@ -58,6 +58,7 @@ from croupier.kernel.web import (
     client_ip,
     problem_responses,
     rate_limit,
+    rate_limit_ip_and_account,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["players"])
@@ -70,10 +71,6 @@ def _current_player(request: Request, session: DbSession, clock: AppClock) -> Au
 
 
 CurrentPlayer = Annotated[AuthenticatedPlayer, Depends(_current_player)]
-
-
-def _limit(settings: Settings, name: str, max_hits: int) -> Limit:
-    return Limit(name, max_hits, settings.rate_limit_window_seconds)
 
 
 def _account_key(brand: str, email: str) -> str:
@@ -118,9 +115,10 @@ def register(
     """Register a player (GLI-19 §2.5.2). The account starts `pending_verification`, with a
     cash account in the chosen currency. Log in afterwards to get a session."""
     ip = client_ip(request)
+    window = settings.rate_limit_window_seconds
     rate_limit(
         request,
-        _limit(settings, "register:ip", settings.rate_limit_register_per_ip),
+        Limit("register:ip", settings.rate_limit_register_per_ip, window),
         ip,
         what="registrations",
     )
@@ -179,14 +177,14 @@ def login(
     jurisdiction's figures, GLI-19 §2.5.4).
     """
     ip = client_ip(request)
-    rate_limit(
+    per_account = rate_limit_ip_and_account(
         request,
-        _limit(settings, "login:ip", settings.rate_limit_login_per_ip),
-        ip,
+        "login",
+        per_ip=settings.rate_limit_login_per_ip,
+        per_account=settings.rate_limit_login_per_account,
+        account=_account_key(body.brand, body.email),
         what="login attempts",
     )
-    per_account = _limit(settings, "login:account", settings.rate_limit_login_per_account)
-    rate_limit(request, per_account, _account_key(body.brand, body.email), what="login attempts")
     # Its own unit of work: a refused attempt is recorded (and may lock the account), then
     # refused.
     with database.unit_of_work() as session:
@@ -236,13 +234,12 @@ def unlock(
     """Lift a login lock with the password and an authenticator or recovery code (GLI-19
     §2.5.3). Without MFA, ask support."""
     ip = client_ip(request)
-    rate_limit(
-        request, _limit(settings, "mfa:ip", settings.rate_limit_mfa_per_ip), ip, what="MFA attempts"
-    )
-    rate_limit(
+    rate_limit_ip_and_account(
         request,
-        _limit(settings, "mfa:account", settings.rate_limit_mfa_per_account),
-        _account_key(body.brand, body.email),
+        "mfa",
+        per_ip=settings.rate_limit_mfa_per_ip,
+        per_account=settings.rate_limit_mfa_per_account,
+        account=_account_key(body.brand, body.email),
         what="MFA attempts",
     )
     with database.unit_of_work() as session:
@@ -283,16 +280,12 @@ def reset_password(
     """Set a new password with an authenticator or recovery code instead of the old password
     (GLI-19 §2.5.3). Ends every session and lifts a lock."""
     ip = client_ip(request)
-    rate_limit(
+    rate_limit_ip_and_account(
         request,
-        _limit(settings, "reset:ip", settings.rate_limit_password_reset_per_ip),
-        ip,
-        what="password resets",
-    )
-    rate_limit(
-        request,
-        _limit(settings, "reset:account", settings.rate_limit_password_reset_per_account),
-        _account_key(body.brand, body.email),
+        "reset",
+        per_ip=settings.rate_limit_password_reset_per_ip,
+        per_account=settings.rate_limit_password_reset_per_account,
+        account=_account_key(body.brand, body.email),
         what="password resets",
     )
     with database.unit_of_work() as session:
@@ -404,16 +397,12 @@ def begin_mfa(auth: CurrentPlayer, session: DbSession, clock: AppClock) -> MfaEn
 
 
 def _mfa_limits(request: Request, settings: Settings, auth: AuthenticatedPlayer) -> None:
-    rate_limit(
+    rate_limit_ip_and_account(
         request,
-        _limit(settings, "mfa:ip", settings.rate_limit_mfa_per_ip),
-        client_ip(request),
-        what="MFA attempts",
-    )
-    rate_limit(
-        request,
-        _limit(settings, "mfa:account", settings.rate_limit_mfa_per_account),
-        auth.player_id,
+        "mfa",
+        per_ip=settings.rate_limit_mfa_per_ip,
+        per_account=settings.rate_limit_mfa_per_account,
+        account=auth.player_id,
         what="MFA attempts",
     )
 

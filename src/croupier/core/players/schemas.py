@@ -8,8 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from croupier.core.players.models import PlayerStatus
-from croupier.core.players.service import PlayerView, SessionView, StatusChangeView
-from croupier.kernel.audit import AuditEntry
+from croupier.kernel.web import ViewModel
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 BrandCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -41,7 +40,7 @@ class RegisterIn(Strict):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3,5}$")] = Field(examples=["EUR"])
 
 
-class PlayerOut(BaseModel):
+class PlayerOut(ViewModel):
     id: str
     brand_id: str
     email: str
@@ -63,32 +62,6 @@ class PlayerOut(BaseModel):
     last_login_at: datetime | None
     last_login_ip: str | None
     created_at: datetime
-
-    @classmethod
-    def of(cls, p: PlayerView) -> PlayerOut:
-        return cls(
-            id=p.id,
-            brand_id=p.brand_id,
-            email=p.email,
-            legal_name=p.legal_name,
-            date_of_birth=p.date_of_birth,
-            address_line=p.address_line,
-            city=p.city,
-            postcode=p.postcode,
-            country=p.country,
-            region=p.region,
-            jurisdiction=p.jurisdiction,
-            currency=p.currency,
-            status=p.status,
-            flags=list(p.flags),
-            cash_account_id=p.cash_account_id,
-            mfa_enabled=p.mfa_enabled,
-            locked=p.locked,
-            payout_details=p.payout_details,
-            last_login_at=p.last_login_at,
-            last_login_ip=p.last_login_ip,
-            created_at=p.created_at,
-        )
 
 
 class LoginIn(Strict):
@@ -124,7 +97,7 @@ class MeOut(BaseModel):
     session_id: str
 
 
-class SessionOut(BaseModel):
+class SessionOut(ViewModel):
     id: str
     created_at: datetime
     last_seen_at: datetime
@@ -132,18 +105,6 @@ class SessionOut(BaseModel):
     ip: str
     user_agent: str
     current: bool
-
-    @classmethod
-    def of(cls, s: SessionView) -> SessionOut:
-        return cls(
-            id=s.id,
-            created_at=s.created_at,
-            last_seen_at=s.last_seen_at,
-            expires_at=s.expires_at,
-            ip=s.ip,
-            user_agent=s.user_agent,
-            current=s.current,
-        )
 
 
 class MfaEnrolmentOut(BaseModel):
@@ -214,22 +175,12 @@ class ReasonIn(Strict):
     reason: Annotated[Text, StringConstraints(max_length=500)]
 
 
-class StatusChangeOut(BaseModel):
+class StatusChangeOut(ViewModel):
     from_status: str | None
     to_status: str
     actor: str
     reason: str
     occurred_at: datetime
-
-    @classmethod
-    def of(cls, c: StatusChangeView) -> StatusChangeOut:
-        return cls(
-            from_status=c.from_status,
-            to_status=c.to_status,
-            actor=c.actor,
-            reason=c.reason,
-            occurred_at=c.occurred_at,
-        )
 
 
 class PlayerDetailOut(BaseModel):
@@ -237,7 +188,7 @@ class PlayerDetailOut(BaseModel):
     status_history: list[StatusChangeOut]
 
 
-class AuditEntryOut(BaseModel):
+class AuditEntryOut(ViewModel):
     seq: int
     occurred_at: datetime
     actor: str
@@ -247,20 +198,6 @@ class AuditEntryOut(BaseModel):
     before: object | None
     after: object | None
     reason: str | None
-
-    @classmethod
-    def of(cls, e: AuditEntry) -> AuditEntryOut:
-        return cls(
-            seq=e.seq,
-            occurred_at=e.occurred_at,
-            actor=e.actor,
-            action=e.action,
-            subject_type=e.subject_type,
-            subject_id=e.subject_id,
-            before=e.before,
-            after=e.after,
-            reason=e.reason,
-        )
 
 
 class AuditPage(BaseModel):

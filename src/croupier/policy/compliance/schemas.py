@@ -7,16 +7,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from croupier.policy.compliance.cases import CaseKind, CaseState, CaseView
+from croupier.kernel.web import ViewModel
+from croupier.policy.compliance.cases import CaseKind, CaseState
 
 
-class NoteOut(BaseModel):
+class NoteOut(ViewModel):
     author: str
     text: str
     created_at: datetime
 
 
-class CaseOut(BaseModel):
+class CaseOut(ViewModel):
     id: str
     player_id: str
     kind: CaseKind
@@ -27,21 +28,6 @@ class CaseOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     notes: list[NoteOut]
-
-    @classmethod
-    def of(cls, c: CaseView) -> CaseOut:
-        return cls(
-            id=c.id,
-            player_id=c.player_id,
-            kind=c.kind,
-            state=c.state,
-            title=c.title,
-            details=c.details,
-            assignee=c.assignee,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-            notes=[NoteOut(author=n.author, text=n.text, created_at=n.created_at) for n in c.notes],
-        )
 
 
 class CaseChangeIn(BaseModel):

@@ -7,7 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from croupier.kernel.jurisdictions import LimitKind, LimitPeriod
-from croupier.policy.rg.service import ExclusionKind, ExclusionView, LimitView, RealityCheckView
+from croupier.kernel.web import ViewModel
+from croupier.policy.rg.service import ExclusionKind
 
 
 class LimitIn(BaseModel):
@@ -16,7 +17,7 @@ class LimitIn(BaseModel):
     amount: int = Field(gt=0, le=2**63 - 1, description="Ledger units of the player's currency")
 
 
-class LimitOut(BaseModel):
+class LimitOut(ViewModel):
     kind: LimitKind
     period: LimitPeriod
     amount: int = Field(description="In force now")
@@ -29,21 +30,6 @@ class LimitOut(BaseModel):
         description="From then the raise can be confirmed (POST .../confirm)"
     )
     set_by: str = Field(description="player, or operator (set by the RG team)")
-
-    @classmethod
-    def of(cls, v: LimitView) -> LimitOut:
-        return cls(
-            kind=v.kind,
-            period=v.period,
-            amount=v.amount,
-            used=v.used,
-            remaining=v.remaining,
-            period_started_at=v.period_started_at,
-            period_ends_at=v.period_ends_at,
-            pending_amount=v.pending_amount,
-            pending_effective_at=v.pending_effective_at,
-            set_by=v.set_by,
-        )
 
 
 class TimeoutIn(BaseModel):
@@ -61,7 +47,7 @@ class SelfExclusionIn(BaseModel):
     permanent: bool = False
 
 
-class ExclusionOut(BaseModel):
+class ExclusionOut(ViewModel):
     id: str
     kind: ExclusionKind
     starts_at: datetime
@@ -69,19 +55,8 @@ class ExclusionOut(BaseModel):
     end_requested_at: datetime | None
     in_force: bool
 
-    @classmethod
-    def of(cls, v: ExclusionView) -> ExclusionOut:
-        return cls(
-            id=v.id,
-            kind=v.kind,
-            starts_at=v.starts_at,
-            ends_at=v.ends_at,
-            end_requested_at=v.end_requested_at,
-            in_force=v.in_force,
-        )
 
-
-class RealityCheckOut(BaseModel):
+class RealityCheckOut(ViewModel):
     session_started_at: datetime
     elapsed_minutes: int
     staked: int
@@ -90,16 +65,3 @@ class RealityCheckOut(BaseModel):
     interval_minutes: int | None = Field(description="The jurisdiction's interval, if any")
     due: bool
     due_at: datetime | None
-
-    @classmethod
-    def of(cls, v: RealityCheckView) -> RealityCheckOut:
-        return cls(
-            session_started_at=v.session_started_at,
-            elapsed_minutes=v.elapsed_minutes,
-            staked=v.staked,
-            won=v.won,
-            net_position=v.net_position,
-            interval_minutes=v.interval_minutes,
-            due=v.due,
-            due_at=v.due_at,
-        )
