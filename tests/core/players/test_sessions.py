@@ -374,11 +374,13 @@ def test_a_player_may_not_change_their_name_or_date_of_birth(client):
 def test_me_shows_the_cash_balance(client):
     me = client.get(ME, headers=logged_in(client)).json()
     assert me["balance"] == {
+        "account_id": me["player"]["cash_account_id"],
         "currency": "EUR",
         "scale": 6,
         "available": 0,
         "posted": 0,
         "pending_debits": 0,
+        "pending_credits": 0,
     }
 
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from croupier.core.players import errors, service
 from croupier.core.players.schemas import (
-    BalanceOut,
     CodeIn,
     EmailChangeIn,
     LoginIn,
@@ -29,6 +28,7 @@ from croupier.core.players.schemas import (
 )
 from croupier.core.players.service import AuthenticatedPlayer
 from croupier.core.wallet import get_balance
+from croupier.core.wallet.schemas import BalanceOut
 from croupier.kernel.config import Settings
 from croupier.kernel.credentials import WeakPassword
 from croupier.kernel.jurisdictions import (
@@ -40,7 +40,7 @@ from croupier.kernel.jurisdictions import (
     UnknownJurisdiction,
     jurisdiction,
 )
-from croupier.kernel.money import UnknownCurrency, currency
+from croupier.kernel.money import UnknownCurrency
 from croupier.kernel.ratelimit import (
     Limit,
     RateLimited,
@@ -325,13 +325,7 @@ def me(auth: CurrentPlayer, session: DbSession) -> MeOut:
     balance = get_balance(session, player.cash_account_id)
     return MeOut(
         player=PlayerOut.of(player),
-        balance=BalanceOut(
-            currency=balance.currency,
-            scale=currency(balance.currency).ledger_scale,
-            available=balance.available,
-            posted=balance.posted,
-            pending_debits=balance.pending_debits,
-        ),
+        balance=BalanceOut.of(balance),
         session_id=auth.session_id,
     )
 

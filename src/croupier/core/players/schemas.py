@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from croupier.core.players.models import PlayerStatus
+from croupier.core.wallet.schemas import BalanceOut
 from croupier.kernel.web import ViewModel
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -81,14 +82,6 @@ class LoginOut(BaseModel):
     previous_login_at: datetime | None = Field(description="GLI-19 §2.5.3: shown at login")
     previous_login_ip: str | None
     player: PlayerOut
-
-
-class BalanceOut(BaseModel):
-    currency: str
-    scale: int = Field(description="Decimals of the ledger units (fiat: 6)")
-    available: int
-    posted: int
-    pending_debits: int
 
 
 class MeOut(BaseModel):
