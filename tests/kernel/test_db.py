@@ -210,3 +210,53 @@ def test_objects_stay_readable_after_their_unit_of_work_commits(db, clock):
         s.add(event)
     assert isinstance(event.seq, int)
     assert event.occurred_at == clock.now()
+
+
+def _read_backend_pid(database) -> int:
+    with database.read_only() as s:
+        return int(s.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def _terminate(postgres_server_url, pid: int) -> None:
+    admin = create_database_engine(postgres_server_url)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        conn.commit()
+    admin.dispose()
+
+
+def test_an_idle_read_connection_cut_by_the_server_is_replaced_unseen(
+    postgres_database_url, postgres_server_url, monkeypatch
+):
+    # Read connections are pinged at checkout only after sitting idle; a dead one is
+    # replaced before the caller's statement runs.
+    from croupier.kernel import db as db_module
+
+    monkeypatch.setattr(db_module, "READ_PING_AFTER_IDLE_SECONDS", 0.0)
+    database = db_module.Database(postgres_database_url, pool_size=1)
+    try:
+        first = _read_backend_pid(database)
+        _terminate(postgres_server_url, first)
+        assert _read_backend_pid(database) != first
+    finally:
+        database.dispose()
+
+
+def test_a_read_connection_back_from_work_moments_ago_is_not_pinged(
+    postgres_database_url, postgres_server_url
+):
+    # The price of skipping the ping: a connection cut within seconds of its last use fails
+    # the one read that next takes it (as a ping that raced the cut would), and the pool
+    # then replaces it.
+    from croupier.kernel.db import Database
+
+    database = Database(postgres_database_url, pool_size=1)
+    try:
+        first = _read_backend_pid(database)
+        _terminate(postgres_server_url, first)
+        with pytest.raises(DBAPIError) as failure:
+            _read_backend_pid(database)
+        assert failure.value.connection_invalidated
+        assert _read_backend_pid(database) != first
+    finally:
+        database.dispose()

@@ -11,6 +11,7 @@ row unchanged lock it with ``SELECT ... FOR UPDATE`` in a fixed order.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -105,17 +107,18 @@ def create_database_engine(url: str, *, pool_size: int = 10, read_only: bool = F
             # Reads: the server refuses any write on these connections, and they run in
             # autocommit (at READ COMMITTED each statement takes its own snapshot inside a
             # transaction too, so this only saves the BEGIN and ROLLBACK round trips).
-            return create_engine(
+            engine = create_engine(
                 url,
                 pool_size=pool_size,
                 max_overflow=pool_size,
-                pool_pre_ping=True,
                 isolation_level="AUTOCOMMIT",
                 connect_args={
                     "application_name": "croupier-read",
                     "options": "-c default_transaction_read_only=on",
                 },
             )
+            _ping_when_idle(engine, READ_PING_AFTER_IDLE_SECONDS)
+            return engine
         return create_engine(
             url,
             pool_size=pool_size,
@@ -126,6 +129,38 @@ def create_database_engine(url: str, *, pool_size: int = 10, read_only: bool = F
     raise ValueError(
         f"Unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql."
     )
+
+
+# A read connection back from work less than this long ago is not pinged before its next use.
+READ_PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection at checkout only when it has been idle ``idle_seconds``.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip before each policy decision. A
+    connection returned moments ago was alive then; one that sat idle may have been cut by a
+    server restart or a proxy. A failed ping raises ``DisconnectionError``, and the pool
+    replaces the connection and tries again (up to three times) before the caller sees it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is not None and time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection did not answer a ping") from exc
 
 
 class Database:
