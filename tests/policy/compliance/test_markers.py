@@ -84,3 +84,66 @@ def test_asking_twice_to_raise_a_limit_opens_a_case_through_the_event(db, clock)
 def _open(db, player_id):
     with db.read_only() as s:
         return [c.details["marker"] for c in open_cases_of(s, player_id, CaseKind.RG)]
+
+
+def _withdraw_then(db, clock, player, hold_id, void_code):
+    """A withdrawal held by a pending transfer, then voided with ``void_code``."""
+    from croupier.core.wallet import (
+        AccountKind,
+        NewTransfer,
+        TransferKind,
+        create_transfers,
+        platform_account,
+    )
+
+    with db.unit_of_work() as s:
+        clearing = platform_account(
+            s, clock, kind=AccountKind.HOUSE, currency_code=player.currency, name="house"
+        )
+        create_transfers(
+            s,
+            clock,
+            [
+                NewTransfer(
+                    id=hold_id, debit_account_id=player.cash_account_id,
+                    credit_account_id=clearing.id, amount=20 * UNIT,
+                    kind=TransferKind.PENDING, code="withdrawal",
+                )
+            ],
+        )[0].unwrap()  # fmt: skip
+    with db.unit_of_work() as s:
+        create_transfers(
+            s,
+            clock,
+            [
+                NewTransfer(
+                    id=f"{hold_id}:void", kind=TransferKind.VOID_PENDING, pending_id=hold_id,
+                    code=void_code,
+                )
+            ],
+        )[0].unwrap()  # fmt: skip
+
+
+def test_taking_withdrawals_back_is_a_marker_and_a_rejected_one_is_not(db, clock):
+    from croupier.policy.compliance.markers import WITHDRAWAL_REVERSAL_CODE
+
+    player = player_in(db, clock, "GB", currency="GBP")
+    move(db, clock, player, "deposit", 100 * UNIT)
+    _withdraw_then(db, clock, player, "wd-1", "withdrawal_rejected")
+    _withdraw_then(db, clock, player, "wd-2", WITHDRAWAL_REVERSAL_CODE)
+    assert _markers(db, clock, player.id) == []  # one reversal, one operator rejection
+
+    clock.advance(timedelta(days=3))
+    _withdraw_then(db, clock, player, "wd-3", WITHDRAWAL_REVERSAL_CODE)
+    assert _markers(db, clock, player.id) == ["rg.reversed_withdrawals"]
+
+
+def test_reversals_a_month_apart_are_no_marker(db, clock):
+    from croupier.policy.compliance.markers import WITHDRAWAL_REVERSAL_CODE
+
+    player = player_in(db, clock, "GB", currency="GBP")
+    move(db, clock, player, "deposit", 100 * UNIT)
+    _withdraw_then(db, clock, player, "wd-1", WITHDRAWAL_REVERSAL_CODE)
+    clock.advance(timedelta(days=31))
+    _withdraw_then(db, clock, player, "wd-2", WITHDRAWAL_REVERSAL_CODE)
+    assert _markers(db, clock, player.id) == []

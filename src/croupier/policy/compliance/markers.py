@@ -11,6 +11,11 @@ marker that shows opens an ``rg`` case (one open case per player and marker).
 - ``rg.chasing_losses``: three or more deposits within 2 hours while the last 24 hours' play
   is a net loss.
 - ``rg.limit_increases``: two or more requests to raise a limit within 30 days.
+- ``rg.reversed_withdrawals``: two or more withdrawals the player took back within 30 days
+  (the money went back into play). A withdrawal is held by a pending ledger transfer; the
+  player taking it back is the void of that hold with the code ``withdrawal_reversal``
+  (:data:`WITHDRAWAL_REVERSAL_CODE`), which payments uses; a withdrawal the operator rejects
+  or a payout that fails is voided with another code and is not the player's doing.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from croupier.core.players import get_player
 from croupier.core.wallet import posted_amounts, sum_posted
-from croupier.core.wallet.models import LedgerTransfer
+from croupier.core.wallet.models import LedgerTransfer, TransferKind
 from croupier.kernel.clock import Clock
 from croupier.kernel.events import DeliveredEvent, OutboxDispatcher
 from croupier.kernel.models import AuditRecord
@@ -32,6 +37,8 @@ from croupier.policy.rg.events import LimitIncreaseRequested
 ACTOR = "system:rg"
 NIGHT_BETS = 10
 NIGHT_END_HOUR = 6
+WITHDRAWAL_REVERSAL_CODE = "withdrawal_reversal"
+REVERSALS = 2
 
 
 def _markers(session: Session, clock: Clock, player_id: str) -> list[tuple[str, str]]:
@@ -99,6 +106,19 @@ def _markers(session: Session, clock: Clock, player_id: str) -> list[tuple[str, 
     )
     if raises is not None and raises >= 2:
         found.append(("rg.limit_increases", f"{raises} requests to raise a limit in 30 days"))
+
+    reversals = session.scalar(
+        select(func.count())
+        .select_from(LedgerTransfer)
+        .where(
+            LedgerTransfer.debit_account_id == account,
+            LedgerTransfer.kind == TransferKind.VOID_PENDING.value,
+            LedgerTransfer.code == WITHDRAWAL_REVERSAL_CODE,
+            LedgerTransfer.created_at >= now - timedelta(days=30),
+        )
+    )
+    if reversals is not None and reversals >= REVERSALS:
+        found.append(("rg.reversed_withdrawals", f"{reversals} withdrawals taken back in 30 days"))
     return found
 
 
