@@ -67,3 +67,14 @@ class RgRealityCheck(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("player_sessions.id"), primary_key=True)
     player_id: Mapped[str] = mapped_column(ForeignKey("players.id"))
     acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RgRealityCheckSetting(Base):
+    """How often the player wants a reality check (UKGC RTS 13, MGA: a facility the player
+    sets). Where the jurisdiction mandates an interval, the shorter of the two applies."""
+
+    __tablename__ = "rg_reality_check_settings"
+
+    player_id: Mapped[str] = mapped_column(ForeignKey("players.id"), primary_key=True)
+    interval_minutes: Mapped[int] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
