@@ -9,7 +9,9 @@ players for S seconds, each decision in its own read of the database, and print 
     python bench/policy.py --database-url sqlite:///var/policy.db --players 100000 \
         --history 24 --seconds 10 --workers 1
 
-The benchmark resets the database it is given: point it at a database of its own.
+The benchmark resets the database it is given: point it at a database of its own. With
+``--reuse`` it decides on the data an earlier run seeded (to compare two versions of the code
+on the same data in one go).
 """
 
 from __future__ import annotations
@@ -169,13 +171,19 @@ def main() -> int:
     parser.add_argument("--history", type=int, default=24, help="transfers per player, past year")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data an earlier run seeded (same --players)"
+    )
     args = parser.parse_args()
 
     rng = random.Random(7)
     db = Database(args.database_url, pool_size=args.workers + 2)
     started = time.perf_counter()
-    print(f"seeding {args.players} players x {args.history} transfers ...", file=sys.stderr)
-    ids = seed(db, args.players, args.history, rng)
+    if args.reuse:
+        ids = [f"ply_{i:08d}" for i in range(args.players)]
+    else:
+        print(f"seeding {args.players} players x {args.history} transfers ...", file=sys.stderr)
+        ids = seed(db, args.players, args.history, rng)
     seeded_s = time.perf_counter() - started
     clock = ManualClock(NOW)
     latencies: list[list[float]] = [[] for _ in range(args.workers)]

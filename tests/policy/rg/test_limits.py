@@ -182,3 +182,48 @@ def test_an_operator_limit_applies_at_once_and_the_lower_of_the_two_wins(db, clo
             actor="operator:opr_test", brand_scope=None,
         )  # fmt: skip
     assert _may_deposit(db, clock, player, 50 * UNIT).allowed
+
+
+def test_a_decisions_single_read_sees_what_the_separate_reads_see(db, clock):
+    # gaming_state joins the player to their exclusions and limits in one statement; with two
+    # exclusions and four limits the join has eight rows, and each must count once.
+    from croupier.core.players import get_player
+    from croupier.policy.rg.service import (
+        ALL_LIMITS,
+        exclusions_in_force,
+        gaming_state,
+        limits_of,
+        set_operator_limit,
+        take_timeout,
+    )
+
+    player = player_in(db, clock, "GB", currency="GBP")
+    _set(db, clock, player, 100 * UNIT)
+    _set(db, clock, player, 50 * UNIT, kind=LimitKind.LOSS, period=WEEK)
+    _set(db, clock, player, 80 * UNIT, kind=LimitKind.WAGER, period=MONTH)
+    with db.unit_of_work() as s:
+        set_operator_limit(
+            s, clock, player.id, DEPOSIT, DAY, 40 * UNIT, reason="affordability review",
+            actor="operator:opr_test", brand_scope=None,
+        )  # fmt: skip
+        take_timeout(s, clock, player.id, timedelta(days=1), actor="test")
+    clock.advance(timedelta(days=2))  # the first break is over
+    move(db, clock, player, "deposit", 30 * UNIT)
+    move(db, clock, player, "bet", 10 * UNIT)
+    with db.unit_of_work() as s:
+        take_timeout(s, clock, player.id, timedelta(days=3), actor="test")
+    with db.read_only() as s:
+        state = gaming_state(s, clock, player.id, ALL_LIMITS)
+        view = get_player(s, player.id, brand_scope=None)
+        assert state.player == view
+        assert state.exclusions == exclusions_in_force(s, clock, view)
+        assert len(state.exclusions) == 1
+        assert state.limits == limits_of(s, clock, view, ALL_LIMITS)
+        assert [(v.kind, v.set_by, v.used) for v in state.limits] == [
+            (DEPOSIT, "operator", 30 * UNIT),
+            (DEPOSIT, "player", 30 * UNIT),
+            (LimitKind.LOSS, "player", 10 * UNIT),
+            (LimitKind.WAGER, "player", 10 * UNIT),
+        ]
+        only_deposits = gaming_state(s, clock, player.id, (DEPOSIT,))
+        assert [v.kind for v in only_deposits.limits] == [DEPOSIT, DEPOSIT]

@@ -90,3 +90,75 @@ def test_a_jurisdiction_without_a_mandatory_interval_never_holds_bets(db, clock)
 def test_the_reality_check_needs_a_session(db, clock):
     with make_client(db, clock) as c:
         assert_problem(c.get(f"{ME}/reality-check"), 401, "auth.not_authenticated")
+
+
+def _activate(db, clock, player_id):
+    from croupier.core.players import activate_player
+
+    with db.unit_of_work() as s:
+        activate_player(s, clock, player_id, actor="test", reason="verified")
+
+
+def test_a_player_sets_their_own_interval_and_bets_wait_for_its_check(db, clock):
+    # UKGC RTS 13 / MGA: the reality check is a facility the player sets.
+    make_brand(db, clock)
+    with make_client(db, clock) as c:
+        player = register(c)  # Malta: no mandatory interval
+        _activate(db, clock, player["id"])
+        c.headers.update(logged_in(c))
+        session_id = _session_id(c)
+        chosen = c.put(f"{ME}/reality-check/interval", json={"minutes": 20})
+        clock.advance(timedelta(minutes=20))
+        check = c.get(f"{ME}/reality-check").json()
+        with db.unit_of_work() as s:
+            held = may_bet(
+                s, clock, player["id"], Product.CASINO, UNIT, login_session_id=session_id
+            )
+        trail = c.app.state.database
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json() == {
+        "chosen_minutes": 20,
+        "jurisdiction_minutes": None,
+        "interval_minutes": 20,
+        "min_minutes": 5,
+        "max_minutes": 240,
+    }
+    assert (check["interval_minutes"], check["due"]) == (20, True)
+    assert held.code == "rg.reality_check_due"
+    from croupier.kernel.audit import list_audit_entries
+
+    with trail.read_only() as s:
+        actions = [
+            e.action for e in list_audit_entries(s, subject_type="player", subject_id=player["id"])
+        ]
+    assert "rg.reality_check_interval_set" in actions
+
+
+def test_a_player_may_be_reminded_more_often_than_the_law_asks_but_not_less(db, clock, nl):
+    client, player = nl  # the Netherlands: every 30 minutes
+    too_long = client.put(f"{ME}/reality-check/interval", json={"minutes": 45})
+    unchanged = client.get(f"{ME}/reality-check/interval").json()
+    shorter = client.put(f"{ME}/reality-check/interval", json={"minutes": 15}).json()
+    clock.advance(timedelta(minutes=15))
+    due = client.get(f"{ME}/reality-check").json()
+    cleared = client.put(f"{ME}/reality-check/interval", json={"minutes": None}).json()
+
+    assert_problem(too_long, 422, "rg.invalid_reality_check_interval")
+    assert too_long.json()["max_minutes"] == 30
+    assert (unchanged["chosen_minutes"], unchanged["interval_minutes"]) == (None, 30)
+    assert (shorter["chosen_minutes"], shorter["interval_minutes"]) == (15, 15)
+    assert (due["interval_minutes"], due["due"]) == (15, True)
+    assert (cleared["chosen_minutes"], cleared["interval_minutes"]) == (None, 30)
+
+
+@pytest.mark.parametrize("minutes", [0, 4, 241, -5, True, "20", 20.5])
+def test_a_bad_interval_is_refused_and_nothing_is_set(db, clock, minutes):
+    make_brand(db, clock)
+    with make_client(db, clock) as c:
+        register(c)
+        c.headers.update(logged_in(c))
+        response = c.put(f"{ME}/reality-check/interval", json={"minutes": minutes})
+        after = c.get(f"{ME}/reality-check/interval").json()
+    assert response.status_code == 422
+    assert response.json()["code"] in ("rg.invalid_reality_check_interval", "request.invalid")
+    assert after["chosen_minutes"] is None

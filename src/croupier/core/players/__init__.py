@@ -5,6 +5,7 @@ Public names are the service functions and values; other modules call these and 
 
 from croupier.core.players.models import DuplicatePersonPolicy, PlayerStatus
 from croupier.core.players.service import (
+    PLAYER_VIEW_COLUMNS,
     AuthenticatedPlayer,
     BrandView,
     PlayerView,
@@ -22,6 +23,7 @@ from croupier.core.players.service import (
     list_brands,
     mark_self_excluded,
     minutes_logged_in,
+    player_view_of_row,
     registration_rules,
     search_players,
     session_started_at,
@@ -30,6 +32,7 @@ from croupier.core.players.service import (
 )
 
 __all__ = [
+    "PLAYER_VIEW_COLUMNS",
     "AuthenticatedPlayer",
     "BrandView",
     "DuplicatePersonPolicy",
@@ -49,6 +52,7 @@ __all__ = [
     "list_brands",
     "mark_self_excluded",
     "minutes_logged_in",
+    "player_view_of_row",
     "registration_rules",
     "search_players",
     "session_started_at",

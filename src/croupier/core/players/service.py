@@ -483,7 +483,24 @@ def _player_in_scope(session: Session, player_id: str, brand_scope: str | None) 
     return player
 
 
-_PLAYER_BY_ID = select(Player.__table__).where(Player.id == bindparam("player_id"))
+# What a PlayerView shows, and nothing more: no password hash or MFA secret on the paths that
+# read a player on every bet (and fewer columns to describe per row).
+PLAYER_VIEW_COLUMNS = tuple(
+    Player.__table__.c[name]
+    for name in (
+        "id", "brand_id", "email", "legal_name", "date_of_birth", "address_line", "city",
+        "postcode", "country", "region", "jurisdiction", "currency", "status", "flags",
+        "cash_account_id", "mfa_enabled_at", "locked_at", "payout_details", "last_login_at",
+        "last_login_ip", "created_at",
+    )
+)  # fmt: skip
+_PLAYER_BY_ID = select(*PLAYER_VIEW_COLUMNS).where(Player.id == bindparam("player_id"))
+
+
+def player_view_of_row(row: Row[Any]) -> PlayerView:
+    """The view of a row that holds the ``PLAYER_VIEW_COLUMNS`` (for a module that reads
+    the player in the same statement as its own rows, to save a round trip per decision)."""
+    return _player_view(row)
 
 
 def get_player(session: Session, player_id: str, *, brand_scope: str | None) -> PlayerView:

@@ -65,8 +65,14 @@ def _check_amount(amount: int) -> None:
         raise errors.InvalidAmount()
 
 
-def _gaming_block(session: Session, clock: Clock, player: PlayerView) -> DomainError | None:
-    """Why this player may not deposit or bet right now, if anything."""
+def _gaming_block(
+    session: Session,
+    clock: Clock,
+    player: PlayerView,
+    in_force: list[rg.ExclusionView] | None = None,
+) -> DomainError | None:
+    """Why this player may not deposit or bet right now, if anything. ``in_force``: the
+    exclusions in force, when the caller has read them already."""
     status = player.status
     if status is PlayerStatus.SELF_EXCLUDED and not rg.settle_expired_self_exclusions(
         session, clock, player
@@ -74,7 +80,9 @@ def _gaming_block(session: Session, clock: Clock, player: PlayerView) -> DomainE
         return errors.SelfExcluded()
     if status in (PlayerStatus.SUSPENDED, PlayerStatus.CLOSED):
         return errors.AccountNotActive(f"The account is {status.value}.", status=status.value)
-    for exclusion in rg.exclusions_in_force(session, clock, player):
+    if in_force is None:
+        in_force = rg.exclusions_in_force(session, clock, player)
+    for exclusion in in_force:
         if exclusion.kind is rg.ExclusionKind.SELF_EXCLUSION:
             return errors.SelfExcluded()
         return errors.TimedOut(
@@ -172,9 +180,10 @@ def may_deposit(
     decision allows what is left under the limit and says so.
     """
     _check_amount(amount)
-    player = get_player(session, player_id, brand_scope=None)
+    state = rg.gaming_state(session, clock, player_id, (LimitKind.DEPOSIT,))
+    player = state.player
     rules = jurisdiction(player.jurisdiction)
-    block = _gaming_block(session, clock, player)
+    block = _gaming_block(session, clock, player, state.exclusions)
     if block is not None:
         return _refused(block)
     if not _verified_enough(session, player, rules.kyc_before_deposit):
@@ -191,7 +200,7 @@ def may_deposit(
         where = geolocation.check(rules, Checkpoint.DEPOSIT, ip)
         if where is not None:
             return _refused(where)
-    room = _room(rg.limits_of(session, clock, player, (LimitKind.DEPOSIT,)), LimitKind.DEPOSIT)
+    room = _room(state.limits, LimitKind.DEPOSIT)
     if room is not None and amount > room:
         if rules.partial_acceptance_at_limit and room > 0:
             return Decision(amount=room, partial=True)
@@ -218,9 +227,12 @@ def may_bet(
     2 GBP for ages 18-24), and beyond the player's wager or loss limits.
     """
     _check_amount(stake)
-    player = get_player(session, player_id, brand_scope=None)
+    state = rg.gaming_state(
+        session, clock, player_id, (LimitKind.WAGER, LimitKind.LOSS, LimitKind.SESSION_TIME)
+    )
+    player = state.player
     rules = jurisdiction(player.jurisdiction)
-    block = _gaming_block(session, clock, player)
+    block = _gaming_block(session, clock, player, state.exclusions)
     if block is not None:
         return _refused(block)
     if player.status is not PlayerStatus.ACTIVE and player.status is not PlayerStatus.SELF_EXCLUDED:
@@ -238,7 +250,7 @@ def may_bet(
         where = geolocation.check(rules, Checkpoint.BET, ip)
         if where is not None:
             return _refused(where)
-    if login_session_id is not None and rules.reality_check_minutes is not None:
+    if login_session_id is not None and state.reality_check_minutes is not None:
         check = rg.reality_check(session, clock, player, login_session_id)
         if check.due:
             return _refused(
@@ -257,9 +269,7 @@ def may_bet(
                 cap=cap,
             )
         )
-    limits = rg.limits_of(
-        session, clock, player, (LimitKind.WAGER, LimitKind.LOSS, LimitKind.SESSION_TIME)
-    )
+    limits = state.limits
     time_left = _room(limits, LimitKind.SESSION_TIME)
     if time_left is not None and time_left <= 0:
         return _refused(errors.SessionTimeLimitReached())

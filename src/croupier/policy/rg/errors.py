@@ -49,3 +49,11 @@ class ExclusionStillInForce(DomainError):
     code = "rg.exclusion_in_force"
     status = 409
     title = "The self-exclusion has not ended yet"
+
+
+class InvalidRealityCheckInterval(RgError):
+    code = "rg.invalid_reality_check_interval"
+    title = (
+        "A reality-check interval is a whole number of minutes within the range offered, and "
+        "no longer than the jurisdiction's own interval"
+    )

@@ -16,7 +16,9 @@ from croupier.policy.rg.schemas import (
     ExclusionOut,
     LimitIn,
     LimitOut,
+    RealityCheckIntervalIn,
     RealityCheckOut,
+    RealityCheckSettingOut,
     SelfExclusionIn,
     TimeoutIn,
 )
@@ -165,4 +167,32 @@ def acknowledge_reality_check(
     player = get_player(session, auth.player_id, brand_scope=auth.brand_id)
     return RealityCheckOut.of(
         service.acknowledge_reality_check(session, clock, player, auth.session_id)
+    )
+
+
+@router.get(
+    "/reality-check/interval",
+    response_model=RealityCheckSettingOut,
+    responses=problem_responses(*SESSION_ERRORS),
+)
+def get_reality_check_interval(auth: CurrentPlayer, session: DbSession) -> RealityCheckSettingOut:
+    """The reality-check interval the player chose, the jurisdiction's, and the one in force."""
+    player = get_player(session, auth.player_id, brand_scope=auth.brand_id)
+    return RealityCheckSettingOut.of(service.reality_check_setting(session, player))
+
+
+@router.put(
+    "/reality-check/interval",
+    response_model=RealityCheckSettingOut,
+    responses=problem_responses(*SESSION_ERRORS, errors.InvalidRealityCheckInterval),
+)
+def set_reality_check_interval(
+    body: RealityCheckIntervalIn, auth: CurrentPlayer, session: DbSession, clock: AppClock
+) -> RealityCheckSettingOut:
+    """Choose how often to see a reality check (UKGC RTS 13; MGA), at most the jurisdiction's
+    own interval where it has one; `null` stops choosing. Audited."""
+    return RealityCheckSettingOut.of(
+        service.set_reality_check_interval(
+            session, clock, auth.player_id, body.minutes, actor=_actor(auth.player_id)
+        )
     )

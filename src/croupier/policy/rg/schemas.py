@@ -62,6 +62,26 @@ class RealityCheckOut(ViewModel):
     staked: int
     won: int
     net_position: int = Field(description="won - staked in this session (ledger units)")
-    interval_minutes: int | None = Field(description="The jurisdiction's interval, if any")
+    interval_minutes: int | None = Field(
+        description="The interval in force: the jurisdiction's or the player's, the shorter"
+    )
     due: bool
     due_at: datetime | None
+
+
+class RealityCheckIntervalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    minutes: int | None = Field(
+        strict=True,
+        description="How often to show a reality check; null to stop choosing (the "
+        "jurisdiction's interval, if any, still applies)",
+    )
+
+
+class RealityCheckSettingOut(ViewModel):
+    chosen_minutes: int | None = Field(description="What the player chose, if anything")
+    jurisdiction_minutes: int | None = Field(description="The jurisdiction's mandatory interval")
+    interval_minutes: int | None = Field(description="What applies: the shorter of the two")
+    min_minutes: int
+    max_minutes: int = Field(description="The longest interval the player may choose")

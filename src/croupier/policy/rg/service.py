@@ -10,22 +10,26 @@ credits, ``bet`` debits and ``win`` credits of the player's cash account.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import (
+    PLAYER_VIEW_COLUMNS,
     PlayerView,
     end_self_exclusion,
     get_player,
     mark_self_excluded,
     minutes_logged_in,
+    player_view_of_row,
     session_started_at,
 )
+from croupier.core.players.models import Player
 from croupier.core.wallet import sum_posted
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
@@ -36,7 +40,12 @@ from croupier.kernel.jurisdictions import Jurisdiction, LimitKind, LimitPeriod, 
 from croupier.kernel.money import MAX_AMOUNT
 from croupier.policy.rg import errors
 from croupier.policy.rg.events import LimitIncreaseRequested
-from croupier.policy.rg.models import RgExclusion, RgLimit, RgRealityCheck
+from croupier.policy.rg.models import (
+    RgExclusion,
+    RgLimit,
+    RgRealityCheck,
+    RgRealityCheckSetting,
+)
 
 # A self-exclusion that does not lift itself ends this long after the player asks (UKGC
 # LCCP SR 3.5.3: positive action, then a one-day cooling-off).
@@ -133,8 +142,27 @@ def usage(
     return max(0, stakes - wins)
 
 
+class _LimitRow(NamedTuple):
+    kind: str
+    period: str
+    amount: int
+    anchor_at: datetime
+    pending_amount: int | None
+    pending_effective_at: datetime | None
+    set_by: str
+
+
+class _ExclusionRow(NamedTuple):
+    id: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime | None
+    end_requested_at: datetime | None
+    ended_at: datetime | None
+
+
 def _view(
-    session: Session, player: PlayerView, row: RgLimit | Row[Any], now: datetime
+    session: Session, player: PlayerView, row: RgLimit | Row[Any] | _LimitRow, now: datetime
 ) -> LimitView:
     period = LimitPeriod(row.period)
     start, end = period_bounds(row.anchor_at, period, now)
@@ -337,7 +365,9 @@ class ExclusionView:
     in_force: bool
 
 
-def _in_force(row: RgExclusion | Row[Any], rules: Jurisdiction, now: datetime) -> bool:
+def _in_force(
+    row: RgExclusion | Row[Any] | _ExclusionRow, rules: Jurisdiction, now: datetime
+) -> bool:
     if row.ended_at is not None and row.ended_at <= now:
         return False
     if row.kind == ExclusionKind.TIMEOUT.value:
@@ -350,7 +380,7 @@ def _in_force(row: RgExclusion | Row[Any], rules: Jurisdiction, now: datetime) -
 
 
 def _exclusion_view(
-    row: RgExclusion | Row[Any], rules: Jurisdiction, now: datetime
+    row: RgExclusion | Row[Any] | _ExclusionRow, rules: Jurisdiction, now: datetime
 ) -> ExclusionView:
     return ExclusionView(
         id=row.id,
@@ -368,6 +398,102 @@ def exclusions_in_force(session: Session, clock: Clock, player: PlayerView) -> l
     now = clock.now()
     rows = session.connection().execute(_OPEN_EXCLUSIONS, {"player_id": player.id})
     return [v for v in (_exclusion_view(r, rules, now) for r in rows) if v.in_force]
+
+
+@dataclass(frozen=True, slots=True)
+class GamingState:
+    """What a deposit or bet decision needs of a player, read in one statement."""
+
+    player: PlayerView
+    exclusions: list[ExclusionView]  # the time-outs and self-exclusions in force now
+    limits: list[LimitView]  # limits of the kinds asked for, each with its usage
+    reality_check_minutes: int | None  # the interval in force (jurisdiction's or player's)
+
+
+def gaming_state(
+    session: Session, clock: Clock, player_id: str, kinds: tuple[LimitKind, ...]
+) -> GamingState:
+    """The player, their exclusions in force and their limits of ``kinds`` with usage.
+
+    One statement (the player outer-joined to their open exclusions and their limits) where
+    reading each apart took three: on PostgreSQL every statement is a round trip, and a policy
+    decision runs before every bet. Usage is then read only for the limits found.
+    Raises ``PlayerNotFound`` like ``get_player``.
+    """
+    rows: Sequence[Any] = (
+        session.connection()
+        .execute(_GAMING_STATE, {"player_id": player_id, "kinds": [k.value for k in kinds]})
+        .all()
+    )
+    if not rows:
+        player = get_player(session, player_id, brand_scope=None)
+        return GamingState(player, [], [], _rules(player).reality_check_minutes)
+    player = player_view_of_row(rows[0])
+    rules = _rules(player)
+    now = clock.now()
+    exclusions: dict[str, _ExclusionRow] = {}
+    limits: dict[tuple[str, str, str], _LimitRow] = {}
+    for r in rows:
+        if r.x_id is not None:
+            exclusions[r.x_id] = _ExclusionRow(
+                r.x_id, r.x_kind, r.x_starts_at, r.x_ends_at, r.x_end_requested_at, None
+            )
+        if r.l_kind is not None:
+            limits[(r.l_kind, r.l_period, r.l_set_by)] = _LimitRow(
+                r.l_kind,
+                r.l_period,
+                r.l_amount,
+                r.l_anchor_at,
+                r.l_pending_amount,
+                r.l_pending_effective_at,
+                r.l_set_by,
+            )
+    in_force = [
+        v
+        for v in (
+            _exclusion_view(x, rules, now)
+            for x in sorted(exclusions.values(), key=lambda x: x.starts_at)
+        )
+        if v.in_force
+    ]
+    views = [_view(session, player, limits[key], now) for key in sorted(limits)]
+    interval = effective_reality_check_minutes(rules, rows[0].rc_interval_minutes)
+    return GamingState(player, in_force, views, interval)
+
+
+_x = RgExclusion.__table__.alias("x")
+_l = RgLimit.__table__.alias("l")
+_rc = RgRealityCheckSetting.__table__.alias("rc")
+_GAMING_STATE = (
+    select(
+        *PLAYER_VIEW_COLUMNS,
+        _x.c.id.label("x_id"),
+        _x.c.kind.label("x_kind"),
+        _x.c.starts_at.label("x_starts_at"),
+        _x.c.ends_at.label("x_ends_at"),
+        _x.c.end_requested_at.label("x_end_requested_at"),
+        _l.c.kind.label("l_kind"),
+        _l.c.period.label("l_period"),
+        _l.c.set_by.label("l_set_by"),
+        _l.c.amount.label("l_amount"),
+        _l.c.anchor_at.label("l_anchor_at"),
+        _l.c.pending_amount.label("l_pending_amount"),
+        _l.c.pending_effective_at.label("l_pending_effective_at"),
+        _rc.c.interval_minutes.label("rc_interval_minutes"),
+    )
+    .select_from(
+        Player.__table__.outerjoin(_rc, _rc.c.player_id == Player.__table__.c.id)
+        .outerjoin(_x, and_(_x.c.player_id == Player.__table__.c.id, _x.c.ended_at.is_(None)))
+        .outerjoin(
+            _l,
+            and_(
+                _l.c.player_id == Player.__table__.c.id,
+                _l.c.kind.in_(bindparam("kinds", expanding=True)),
+            ),
+        )
+    )
+    .where(Player.__table__.c.id == bindparam("player_id"))
+)
 
 
 def take_timeout(
@@ -530,14 +656,18 @@ class RealityCheckView:
 def reality_check(
     session: Session, clock: Clock, player: PlayerView, session_id: str
 ) -> RealityCheckView:
-    """Time in this session and its net position, and whether the jurisdiction's reality
-    check is due (ES and US-PA every 60 minutes, NL every 30)."""
+    """Time in this session and its net position, and whether a reality check is due: at the
+    jurisdiction's interval (ES and US-PA every 60 minutes, NL every 30) or the player's own,
+    whichever is shorter."""
     now = clock.now()
     started = session_started_at(session, session_id)
     account = player.cash_account_id
     staked = sum_posted(session, account, side="debit", codes=BET_CODES, since=started)
     won = sum_posted(session, account, side="credit", codes=WIN_CODES, since=started)
-    interval = _rules(player).reality_check_minutes
+    chosen = session.get(RgRealityCheckSetting, player.id)
+    interval = effective_reality_check_minutes(
+        _rules(player), chosen.interval_minutes if chosen is not None else None
+    )
     due_at = None
     if interval is not None:
         row = session.get(RgRealityCheck, session_id)
@@ -553,6 +683,86 @@ def reality_check(
         due=due_at is not None and now >= due_at,
         due_at=due_at,
     )
+
+
+REALITY_CHECK_MIN_MINUTES = 5
+REALITY_CHECK_MAX_MINUTES = 240
+
+
+def effective_reality_check_minutes(rules: Jurisdiction, chosen: int | None) -> int | None:
+    """The interval in force: the player's where they chose one, never longer than the
+    jurisdiction's mandatory interval; None where neither asks for reality checks."""
+    intervals = [m for m in (rules.reality_check_minutes, chosen) if m is not None]
+    return min(intervals) if intervals else None
+
+
+@dataclass(frozen=True, slots=True)
+class RealityCheckSettingView:
+    chosen_minutes: int | None  # what the player set; None: nothing set
+    jurisdiction_minutes: int | None  # the jurisdiction's mandatory interval, if any
+    interval_minutes: int | None  # what applies: the shorter of the two
+    min_minutes: int
+    max_minutes: int
+
+
+def reality_check_setting(session: Session, player: PlayerView) -> RealityCheckSettingView:
+    row = session.get(RgRealityCheckSetting, player.id)
+    rules = _rules(player)
+    chosen = row.interval_minutes if row is not None else None
+    return RealityCheckSettingView(
+        chosen_minutes=chosen,
+        jurisdiction_minutes=rules.reality_check_minutes,
+        interval_minutes=effective_reality_check_minutes(rules, chosen),
+        min_minutes=REALITY_CHECK_MIN_MINUTES,
+        max_minutes=rules.reality_check_minutes or REALITY_CHECK_MAX_MINUTES,
+    )
+
+
+def set_reality_check_interval(
+    session: Session, clock: Clock, player_id: str, minutes: int | None, *, actor: str
+) -> RealityCheckSettingView:
+    """The player chooses how often to see a reality check (UKGC RTS 13; MGA), or stops
+    choosing (``None``). Where the jurisdiction mandates an interval, a longer one is refused:
+    the player may ask to be reminded more often, not less. In force from the next check."""
+    player = get_player(session, player_id, brand_scope=None)
+    rules = _rules(player)
+    longest = rules.reality_check_minutes or REALITY_CHECK_MAX_MINUTES
+    if minutes is not None and (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not REALITY_CHECK_MIN_MINUTES <= minutes <= longest
+    ):
+        raise errors.InvalidRealityCheckInterval(
+            f"Choose between {REALITY_CHECK_MIN_MINUTES} and {longest} minutes.",
+            min_minutes=REALITY_CHECK_MIN_MINUTES,
+            max_minutes=longest,
+        )
+    row = session.get(RgRealityCheckSetting, player.id)
+    before = row.interval_minutes if row is not None else None
+    if minutes is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(
+            RgRealityCheckSetting(
+                player_id=player.id, interval_minutes=minutes, updated_at=clock.now()
+            )
+        )
+    else:
+        row.interval_minutes = minutes
+        row.updated_at = clock.now()
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="rg.reality_check_interval_set",
+        subject_type="player",
+        subject_id=player.id,
+        before={"interval_minutes": before},
+        after={"interval_minutes": minutes},
+    )
+    session.flush()
+    return reality_check_setting(session, player)
 
 
 def acknowledge_reality_check(
