@@ -135,7 +135,7 @@ def test_a_player_sets_their_own_interval_and_bets_wait_for_its_check(db, clock)
 
 
 def test_a_player_may_be_reminded_more_often_than_the_law_asks_but_not_less(db, clock, nl):
-    client, player = nl  # the Netherlands: every 30 minutes
+    client, _player = nl  # the Netherlands: every 30 minutes
     too_long = client.put(f"{ME}/reality-check/interval", json={"minutes": 45})
     unchanged = client.get(f"{ME}/reality-check/interval").json()
     shorter = client.put(f"{ME}/reality-check/interval", json={"minutes": 15}).json()
