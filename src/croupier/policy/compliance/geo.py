@@ -19,6 +19,7 @@ location, e.g. GPS or Wi-Fi through a geolocation vendor; an IP database is the 
 In dev and test, private and loopback addresses (a developer's machine, the test client) pass
 without a location; in production they fail closed like any unknown location.
 """
+
 from __future__ import annotations
 
 import ipaddress
