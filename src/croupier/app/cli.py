@@ -13,7 +13,9 @@ from croupier.core.wallet.cli import ledger_app
 from croupier.kernel.cli import JsonFlag, audit_app, cli_database, clock_app, db_app, emit
 from croupier.kernel.config import get_settings
 from croupier.kernel.jurisdictions.cli import jurisdictions_app
+from croupier.kernel.rng.cli import app as rng_app
 from croupier.policy.compliance.cli import sanctions_app
+from croupier.products.rgs.cli import fair_app
 
 app = typer.Typer(
     name="croupier",
@@ -30,6 +32,8 @@ app.add_typer(operator_app, name="operator")
 app.add_typer(dev_app, name="dev")
 app.add_typer(jurisdictions_app, name="jurisdictions")
 app.add_typer(sanctions_app, name="sanctions")
+app.add_typer(rng_app, name="rng")
+app.add_typer(fair_app, name="fair")
 demo_app = typer.Typer(help="Demo data for trying croupier.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 

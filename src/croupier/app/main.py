@@ -22,6 +22,7 @@ from croupier.backoffice.jurisdictions.routes import router as jurisdictions_rou
 from croupier.backoffice.operators import authenticate_operator
 from croupier.backoffice.operators.routes import router as operators_router
 from croupier.backoffice.players.routes import router as backoffice_players_router
+from croupier.backoffice.rng.routes import router as rng_router
 from croupier.core.players.routes import router as players_router
 from croupier.core.wallet.routes import router as ledger_router
 from croupier.kernel.clock import Clock, clock_for
@@ -36,6 +37,7 @@ from croupier.kernel.errors import (
 )
 from croupier.kernel.events import OutboxDispatcher
 from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
+from croupier.kernel.rng import default_rng
 from croupier.kernel.web import install_problem_schema, problem_responses
 from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.kyc import KycVendor, subscribe_reverification
@@ -50,6 +52,7 @@ from croupier.policy.compliance.routes import router as cases_router
 from croupier.policy.compliance.routes import webhook_router
 from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
+from croupier.products.rgs.routes import router as fair_router
 
 log = structlog.get_logger("croupier.http")
 
@@ -208,6 +211,7 @@ def create_app(
         )
         app.state.rate_limiter = rate_limiter_for(settings.redis_url)
         app.state.operator_authenticator = authenticate_operator
+        app.state.rng = default_rng()  # one per process: a health failure stops all its play
         registers = registers_for(settings)
         app.state.registers = registers
         geolocation = Geolocation(
@@ -299,6 +303,8 @@ def create_app(
     app.include_router(operators_router)
     app.include_router(backoffice_players_router)
     app.include_router(jurisdictions_router)
+    app.include_router(rng_router)
+    app.include_router(fair_router)
     app.include_router(cases_router)
     app.include_router(kyc_router)
     app.include_router(webhook_router)

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     rate_limit_mfa_per_account: int = Field(default=10, ge=1)
     rate_limit_password_reset_per_ip: int = Field(default=10, ge=1)
     rate_limit_password_reset_per_account: int = Field(default=5, ge=1)
+    rate_limit_fair_verify_per_ip: int = Field(default=600, ge=1)
 
     @property
     def clock_is_adjustable(self) -> bool:
