@@ -22,6 +22,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 import psycopg
@@ -33,6 +34,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
+    false,
     func,
     insert,
     literal,
@@ -365,13 +367,12 @@ def sum_posted(
     """The posted amount an account was debited (``side="debit"``) or credited
     (``"credit"``) by transfers with one of ``codes`` in [``since``, ``until``): the usage
     that responsible-gaming limits measure (deposits, bets, wins)."""
-    stmt = _SUM_POSTED_DEBITS if side == "debit" else _SUM_POSTED_CREDITS
+    stmt = _sum_posted_statement(side, tuple(codes))
     return int(
         session.execute(
             stmt,
             {
                 "account_id": account_id,
-                "codes": list(codes),
                 "since": since,
                 "until": until or datetime.max.replace(tzinfo=UTC),
             },
@@ -403,18 +404,21 @@ def posted_amounts(
     return [int(a) for a in session.execute(stmt).scalars()]
 
 
-def _sum_posted_statement(column: ColumnElement[str]) -> Any:
+@lru_cache(maxsize=64)
+def _sum_posted_statement(side: str, codes: tuple[str, ...]) -> Any:
+    """Built once per side and set of codes, the codes fixed in it: an expanding ``IN`` list
+    is re-rendered on every execution, and limits read usage before every bet."""
+    column = _transfers.c.debit_account_id if side == "debit" else _transfers.c.credit_account_id
     return select(func.coalesce(func.sum(_transfers.c.amount), 0)).where(
         column == bindparam("account_id"),
-        _transfers.c.code.in_(bindparam("codes", expanding=True)),
-        _transfers.c.kind.in_((TransferKind.SINGLE.value, TransferKind.POST_PENDING.value)),
+        or_(*(_transfers.c.code == code for code in codes)) if codes else false(),
+        or_(
+            _transfers.c.kind == TransferKind.SINGLE.value,
+            _transfers.c.kind == TransferKind.POST_PENDING.value,
+        ),
         _transfers.c.created_at >= bindparam("since", type_=_transfers.c.created_at.type),
         _transfers.c.created_at < bindparam("until", type_=_transfers.c.created_at.type),
     )
-
-
-_SUM_POSTED_DEBITS = _sum_posted_statement(_transfers.c.debit_account_id)
-_SUM_POSTED_CREDITS = _sum_posted_statement(_transfers.c.credit_account_id)
 
 
 # -- transfers -------------------------------------------------------------------------------

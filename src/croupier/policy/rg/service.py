@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, and_, bindparam, select
+from sqlalchemy import Row, Select, and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import (
@@ -421,9 +422,7 @@ def gaming_state(
     Raises ``PlayerNotFound`` like ``get_player``.
     """
     rows: Sequence[Any] = (
-        session.connection()
-        .execute(_GAMING_STATE, {"player_id": player_id, "kinds": [k.value for k in kinds]})
-        .all()
+        session.connection().execute(_gaming_state_statement(kinds), {"player_id": player_id}).all()
     )
     if not rows:
         player = get_player(session, player_id, brand_scope=None)
@@ -464,36 +463,38 @@ def gaming_state(
 _x = RgExclusion.__table__.alias("x")
 _l = RgLimit.__table__.alias("l")
 _rc = RgRealityCheckSetting.__table__.alias("rc")
-_GAMING_STATE = (
-    select(
-        *PLAYER_VIEW_COLUMNS,
-        _x.c.id.label("x_id"),
-        _x.c.kind.label("x_kind"),
-        _x.c.starts_at.label("x_starts_at"),
-        _x.c.ends_at.label("x_ends_at"),
-        _x.c.end_requested_at.label("x_end_requested_at"),
-        _l.c.kind.label("l_kind"),
-        _l.c.period.label("l_period"),
-        _l.c.set_by.label("l_set_by"),
-        _l.c.amount.label("l_amount"),
-        _l.c.anchor_at.label("l_anchor_at"),
-        _l.c.pending_amount.label("l_pending_amount"),
-        _l.c.pending_effective_at.label("l_pending_effective_at"),
-        _rc.c.interval_minutes.label("rc_interval_minutes"),
-    )
-    .select_from(
-        Player.__table__.outerjoin(_rc, _rc.c.player_id == Player.__table__.c.id)
-        .outerjoin(_x, and_(_x.c.player_id == Player.__table__.c.id, _x.c.ended_at.is_(None)))
-        .outerjoin(
-            _l,
-            and_(
-                _l.c.player_id == Player.__table__.c.id,
-                _l.c.kind.in_(bindparam("kinds", expanding=True)),
-            ),
+
+
+@lru_cache(maxsize=16)
+def _gaming_state_statement(kinds: tuple[LimitKind, ...]) -> Select[Any]:
+    """The statement for one set of limit kinds, built once: the kinds are fixed in it (an
+    expanding ``IN`` list is re-rendered on every execution, which showed in profiles)."""
+    players = Player.__table__
+    kind_is_asked = or_(*(_l.c.kind == kind.value for kind in kinds)) if kinds else false()
+    return (
+        select(
+            *PLAYER_VIEW_COLUMNS,
+            _x.c.id.label("x_id"),
+            _x.c.kind.label("x_kind"),
+            _x.c.starts_at.label("x_starts_at"),
+            _x.c.ends_at.label("x_ends_at"),
+            _x.c.end_requested_at.label("x_end_requested_at"),
+            _l.c.kind.label("l_kind"),
+            _l.c.period.label("l_period"),
+            _l.c.set_by.label("l_set_by"),
+            _l.c.amount.label("l_amount"),
+            _l.c.anchor_at.label("l_anchor_at"),
+            _l.c.pending_amount.label("l_pending_amount"),
+            _l.c.pending_effective_at.label("l_pending_effective_at"),
+            _rc.c.interval_minutes.label("rc_interval_minutes"),
         )
+        .select_from(
+            players.outerjoin(_rc, _rc.c.player_id == players.c.id)
+            .outerjoin(_x, and_(_x.c.player_id == players.c.id, _x.c.ended_at.is_(None)))
+            .outerjoin(_l, and_(_l.c.player_id == players.c.id, kind_is_asked))
+        )
+        .where(players.c.id == bindparam("player_id"))
     )
-    .where(Player.__table__.c.id == bindparam("player_id"))
-)
 
 
 def take_timeout(
