@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     rate_limit_password_reset_per_ip: int = Field(default=10, ge=1)
     rate_limit_password_reset_per_account: int = Field(default=5, ge=1)
     rate_limit_fair_verify_per_ip: int = Field(default=600, ge=1)
+    # Keys that encrypt secrets at rest (provably fair server seeds): "kid:base64-32-bytes",
+    # comma-separated, the first encrypts and all decrypt (rotation). Required in production;
+    # dev and test fall back to a published development key.
+    data_keys: str = Field(default="", repr=False)
 
     @property
     def clock_is_adjustable(self) -> bool:
