@@ -7,6 +7,7 @@ from croupier.kernel import models as kernel_models
 from croupier.kernel.db import Base
 from croupier.policy.compliance import models as compliance_models
 from croupier.policy.rg import models as rg_models
+from croupier.products.rgs import models as rgs_models
 
 metadata = Base.metadata
 
@@ -17,5 +18,6 @@ __all__ = [
     "operator_models",
     "player_models",
     "rg_models",
+    "rgs_models",
     "wallet_models",
 ]
