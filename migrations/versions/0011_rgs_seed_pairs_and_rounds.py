@@ -73,6 +73,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rgs_rounds")),
         sa.UniqueConstraint("player_id", "round_key", name="uq_rgs_rounds_player_round_key"),
+        sa.UniqueConstraint("seed_pair_id", "nonce", name="uq_rgs_rounds_seed_pair_id_nonce"),
     )
     op.create_index(
         "ix_rgs_rounds_player_id_created_at",

@@ -68,5 +68,7 @@ class RgsRound(Base):
 
     __table_args__ = (
         UniqueConstraint("player_id", "round_key", name="uq_rgs_rounds_player_round_key"),
+        # A nonce is one round, whatever else goes wrong.
+        UniqueConstraint("seed_pair_id", "nonce", name="uq_rgs_rounds_seed_pair_id_nonce"),
         Index("ix_rgs_rounds_player_id_created_at", "player_id", "created_at"),
     )
