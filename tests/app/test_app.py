@@ -11,6 +11,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from croupier.kernel.clock import SystemClock
+from croupier.kernel.crypto import new_data_key
 from croupier.kernel.db import Database
 from croupier.kernel.errors import PROBLEM_CONTENT_TYPE
 from tests.core.wallet.ledger_fixtures import house, open_player, snapshot
@@ -32,9 +33,11 @@ LEDGER_OPERATIONS = [
 ]
 
 
-def _client(db: Database, env: str = "test", *, auth: bool = True, **kwargs: bool) -> TestClient:
+def _client(db: Database, env: str = "test", *, auth: bool = True, **kwargs: object) -> TestClient:
     """The app; with ``auth``, called by a finance operator (ledger reads need finance)."""
     token = operator_token(db, SystemClock(), "finance") if auth else None
+    if env == "production":  # production refuses to start without data keys
+        kwargs.setdefault("data_keys", f"k1:{new_data_key()}")
     return make_client(db, token=token, env=env, **kwargs)
 
 

@@ -10,7 +10,15 @@ from croupier.app.demo import load_demo_data
 from croupier.backoffice.operators.cli import operator_app
 from croupier.core.players.cli import brand_app, dev_app
 from croupier.core.wallet.cli import ledger_app
-from croupier.kernel.cli import JsonFlag, audit_app, cli_database, clock_app, db_app, emit
+from croupier.kernel.cli import (
+    JsonFlag,
+    audit_app,
+    cli_database,
+    clock_app,
+    db_app,
+    emit,
+    keys_app,
+)
 from croupier.kernel.config import get_settings
 from croupier.kernel.jurisdictions.cli import jurisdictions_app
 from croupier.kernel.rng.cli import app as rng_app
@@ -34,6 +42,7 @@ app.add_typer(jurisdictions_app, name="jurisdictions")
 app.add_typer(sanctions_app, name="sanctions")
 app.add_typer(rng_app, name="rng")
 app.add_typer(fair_app, name="fair")
+app.add_typer(keys_app, name="keys")
 demo_app = typer.Typer(help="Demo data for trying croupier.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 

@@ -28,6 +28,7 @@ from croupier.core.wallet.routes import router as ledger_router
 from croupier.kernel.clock import Clock, clock_for
 from croupier.kernel.config import Settings, get_settings
 from croupier.kernel.credentials import password_hasher
+from croupier.kernel.crypto import Keyring
 from croupier.kernel.db import Database
 from croupier.kernel.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -52,6 +53,7 @@ from croupier.policy.compliance.routes import router as cases_router
 from croupier.policy.compliance.routes import webhook_router
 from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
+from croupier.products.rgs.player_routes import router as games_router
 from croupier.products.rgs.routes import router as fair_router
 
 log = structlog.get_logger("croupier.http")
@@ -212,6 +214,7 @@ def create_app(
         app.state.rate_limiter = rate_limiter_for(settings.redis_url)
         app.state.operator_authenticator = authenticate_operator
         app.state.rng = default_rng()  # one per process: a health failure stops all its play
+        app.state.keyring = Keyring.of(settings)  # production: no keys, no start
         registers = registers_for(settings)
         app.state.registers = registers
         geolocation = Geolocation(
@@ -305,6 +308,7 @@ def create_app(
     app.include_router(jurisdictions_router)
     app.include_router(rng_router)
     app.include_router(fair_router)
+    app.include_router(games_router)
     app.include_router(cases_router)
     app.include_router(kyc_router)
     app.include_router(webhook_router)

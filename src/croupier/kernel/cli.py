@@ -161,3 +161,20 @@ def audit_verify(as_json: JsonFlag = False) -> None:
         if violations:
             sys.stdout.flush()
             raise typer.Exit(1)
+
+
+keys_app = typer.Typer(help="Data keys that seal secrets at rest.", no_args_is_help=True)
+
+
+@keys_app.command("generate")
+def keys_generate(
+    kid: Annotated[str, typer.Option(help="Key id (letters and digits), e.g. the date.")] = "k1",
+) -> None:
+    """Print a new entry for CROUPIER_DATA_KEYS ("kid:base64"). Put it first to seal new values
+    with it; keep the old entries after it until nothing sealed with them remains."""
+    from croupier.kernel.crypto import new_data_key
+
+    if not kid.isalnum():
+        typer.echo("error: the key id is letters and digits only", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"{kid}:{new_data_key()}")

@@ -30,3 +30,38 @@ class InvalidClientSeed(InvalidSeed):
 class InvalidFairParameter(RgsError):
     code = "rgs.invalid_fair_parameter"
     title = "A parameter of the provably fair draw is out of range"
+
+
+class InvalidBet(RgsError):
+    code = "rgs.invalid_bet"
+    title = "The bet's parameters are not valid for this game"
+
+
+class TitleNotFound(DomainError):
+    code = "rgs.title_not_found"
+    status = 404
+    title = "There is no such game"
+
+
+class InvalidStake(RgsError):
+    code = "rgs.invalid_stake"
+    title = "The stake is below the game's minimum or above its maximum"
+
+
+class RoundKeyReused(DomainError):
+    code = "rgs.round_key_reused"
+    status = 409
+    title = "This round key was used for a different bet"
+
+
+class TooFast(DomainError):
+    # UKGC RTS 14C (slots: 2.5 s per game cycle) and RTS 14G (5 s between casino game starts).
+    code = "rgs.too_fast"
+    status = 429
+    title = "The jurisdiction's minimum time between games has not passed"
+
+
+class RoundNotFound(DomainError):
+    code = "rgs.round_not_found"
+    status = 404
+    title = "There is no such round of yours"

@@ -1,0 +1,77 @@
+"""What every single-draw title provides, so one round engine plays them all.
+
+A *single-draw* title settles a bet from one reading of the provably fair number stream
+(dice, limbo, roulette, keno, plinko, wheel, ...). A title:
+
+- checks a bet's parameters (``check``) and refuses bad ones with ``InvalidBet`` (a stable
+  code, nothing moves);
+- plays a round from a fresh :class:`~croupier.products.rgs.fair.NumberStream` (``play``),
+  returning the multiplier of the stake it pays and what the player saw;
+- gives its exact outcome distribution for a configuration (``distribution``), from which the
+  PAR sheet is computed, and lists every configuration a player can choose
+  (``configurations``), each of which must return at least 75 % (GLI-19 §4.7.1).
+
+Money stays out of titles: the engine pays ``floor(stake · multiplier)`` ledger units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Protocol
+
+from croupier.products.rgs.fair import NumberStream
+from croupier.products.rgs.math import Outcome
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    """A settled single-draw round: the multiplier of the stake paid back (0 when lost) and
+    what the player saw, in the shape of PROTOCOLS.md §1 where it applies."""
+
+    multiplier: Fraction
+    outcome: dict[str, Any] = field(default_factory=dict)
+
+
+class SingleDrawTitle(Protocol):
+    # Read-only, so that frozen dataclasses satisfy the protocol.
+    @property
+    def code(self) -> str:
+        """Stable and URL-safe: "dice", "plinko-high", "roulette-french"."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """Shown to players."""
+        ...
+
+    @property
+    def mechanic(self) -> str:
+        """ "dice", "plinko", ...: the mechanics of the issue."""
+        ...
+
+    @property
+    def fair_game(self) -> str:
+        """Which mapping of PROTOCOLS.md §1 it reads ("dice", "keno", ...)."""
+        ...
+
+    def check(self, params: Params) -> Params:
+        """The bet's parameters, validated and normalised (defaults filled in); raises
+        ``InvalidBet`` naming the parameter."""
+        ...
+
+    def play(self, stream: NumberStream, params: Params) -> Play:
+        """One round, from a fresh stream, with checked parameters."""
+        ...
+
+    def distribution(self, params: Params) -> Sequence[Outcome]:
+        """The exact outcome distribution of one round with these (checked) parameters."""
+        ...
+
+    def configurations(self) -> Sequence[Params]:
+        """Every configuration a player can choose, checked (for the RTP floor and the PAR
+        sheet). A title whose bets have many equivalent forms lists one of each kind."""
+        ...

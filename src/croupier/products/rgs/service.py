@@ -1,0 +1,396 @@
+"""The in-house game server: provably fair seed pairs and rounds through the wallet.
+
+A round, in one unit of work: the title checks the bet; policy decides (``may_bet``: account,
+exclusions, limits, stake caps, location, reality check); the jurisdiction's minimum time
+between games holds; the player's active seed pair is locked and its next nonce taken; the
+outcome is drawn from the provably fair stream; the stake and the win move through the ledger
+as one linked chain with ids derived from the round (``rgs:<round>:stake``, ``rgs:<round>:win``),
+so the round and its money commit together or not at all. The caller names the round
+(``round_key``): sending the same request again answers the same round and moves nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any, Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from croupier.core.players import get_player
+from croupier.core.wallet import (
+    AccountKind,
+    NewTransfer,
+    create_transfers,
+    get_balance,
+    platform_account,
+)
+from croupier.kernel.clock import Clock
+from croupier.kernel.crypto import Keyring
+from croupier.kernel.ids import new_id
+from croupier.kernel.jurisdictions import Product, jurisdiction
+from croupier.kernel.money import Money
+from croupier.policy.compliance import Decision, may_bet
+from croupier.policy.compliance.geo import Geolocation
+from croupier.policy.compliance.registers import Registers
+from croupier.products.rgs import errors
+from croupier.products.rgs.fair import (
+    NumberStream,
+    RoundSeeds,
+    check_client_seed,
+    commitment,
+    default_client_seed,
+    new_server_seed,
+)
+from croupier.products.rgs.games.catalogue import title as title_of
+from croupier.products.rgs.models import RgsRound, RgsSeedPair
+
+# Stake bounds in units of the player's currency (a jurisdiction's cap may be lower).
+MIN_STAKE: Final = "0.10"
+MAX_STAKE: Final = "1000"
+HOUSE_ACCOUNT: Final = "rgs"  # the house account of in-house games, per currency
+ROUND_KEY_MAX: Final = 64
+
+
+# -- seed pairs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SeedPairView:
+    id: str
+    server_seed_hash: str  # the commitment
+    client_seed: str
+    next_nonce: int  # rounds played with this pair
+    created_at: datetime
+    revealed_at: datetime | None
+    server_seed: str | None  # only once revealed
+
+
+def _pair_view(row: RgsSeedPair) -> SeedPairView:
+    return SeedPairView(
+        id=row.id,
+        server_seed_hash=row.server_seed_hash,
+        client_seed=row.client_seed,
+        next_nonce=row.next_nonce,
+        created_at=row.created_at,
+        revealed_at=row.revealed_at,
+        server_seed=row.revealed_server_seed,
+    )
+
+
+def _new_pair(
+    session: Session, clock: Clock, keyring: Keyring, player_id: str, client_seed: str
+) -> RgsSeedPair:
+    pair_id = new_id("sdp")
+    server_seed = new_server_seed()
+    row = RgsSeedPair(
+        id=pair_id,
+        player_id=player_id,
+        server_seed_sealed=keyring.seal(server_seed.encode("ascii"), pair_id),
+        server_seed_hash=commitment(server_seed),
+        client_seed=client_seed,
+        next_nonce=0,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _active_pair(
+    session: Session, clock: Clock, keyring: Keyring, player_id: str, *, lock: bool
+) -> RgsSeedPair:
+    stmt = select(RgsSeedPair).where(
+        RgsSeedPair.player_id == player_id, RgsSeedPair.revealed_at.is_(None)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        row = _new_pair(session, clock, keyring, player_id, default_client_seed())
+    return row
+
+
+def active_seeds(session: Session, clock: Clock, keyring: Keyring, player_id: str) -> SeedPairView:
+    """The player's seed pair in play: the commitment, the client seed, the next nonce (a
+    pair is made, with a random client seed, the first time a player asks or plays)."""
+    get_player(session, player_id, brand_scope=None)
+    return _pair_view(_active_pair(session, clock, keyring, player_id, lock=False))
+
+
+def rotate_seeds(
+    session: Session,
+    clock: Clock,
+    keyring: Keyring,
+    player_id: str,
+    client_seed: str | None = None,
+) -> tuple[SeedPairView, SeedPairView]:
+    """Retire the pair in play and reveal its server seed; start a new pair with a new server
+    seed and ``client_seed`` (or a random one). Returns (revealed, new)."""
+    get_player(session, player_id, brand_scope=None)
+    chosen = check_client_seed(client_seed) if client_seed is not None else default_client_seed()
+    old = _active_pair(session, clock, keyring, player_id, lock=True)
+    old.revealed_server_seed = keyring.open(old.server_seed_sealed, old.id).decode("ascii")
+    old.revealed_at = clock.now()
+    session.flush()
+    new = _new_pair(session, clock, keyring, player_id, chosen)
+    return _pair_view(old), _pair_view(new)
+
+
+def revealed_seeds(session: Session, player_id: str, *, limit: int = 50) -> list[SeedPairView]:
+    """The player's retired pairs, newest first, with their server seeds."""
+    rows = session.scalars(
+        select(RgsSeedPair)
+        .where(RgsSeedPair.player_id == player_id, RgsSeedPair.revealed_at.is_not(None))
+        .order_by(RgsSeedPair.revealed_at.desc())
+        .limit(limit)
+    ).all()
+    return [_pair_view(r) for r in rows]
+
+
+# -- rounds ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RoundView:
+    id: str
+    round_key: str
+    title: str
+    params: dict[str, Any]
+    currency: str
+    stake: int
+    payout: int
+    multiplier: str  # exact, "p/q" or "p"
+    outcome: dict[str, Any]
+    state: str
+    seed_pair_id: str
+    server_seed_hash: str
+    client_seed: str
+    nonce: int
+    server_seed: str | None  # once the pair is rotated
+    balance_before: int
+    balance_after: int
+    created_at: datetime
+    replayed: bool = False  # this answer repeats a round already played with this key
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRequest:
+    title: str
+    round_key: str
+    stake: int  # ledger units of the player's currency
+    params: dict[str, Any]
+
+
+def _round_view(row: RgsRound, pair: RgsSeedPair, *, replayed: bool = False) -> RoundView:
+    return RoundView(
+        id=row.id,
+        round_key=row.round_key,
+        title=row.title,
+        params=json.loads(row.params),
+        currency=row.currency,
+        stake=row.stake,
+        payout=row.payout,
+        multiplier=row.multiplier,
+        outcome=json.loads(row.outcome),
+        state=row.state,
+        seed_pair_id=row.seed_pair_id,
+        server_seed_hash=pair.server_seed_hash,
+        client_seed=pair.client_seed,
+        nonce=row.nonce,
+        server_seed=pair.revealed_server_seed,
+        balance_before=row.balance_before,
+        balance_after=row.balance_after,
+        created_at=row.created_at,
+        replayed=replayed,
+    )
+
+
+def _check_round_key(key: object) -> str:
+    if (
+        not isinstance(key, str)
+        or not 1 <= len(key) <= ROUND_KEY_MAX
+        or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in key)
+    ):
+        raise errors.InvalidBet(
+            f"round_key is 1 to {ROUND_KEY_MAX} characters of A-Z a-z 0-9 - _ .",
+            parameter="round_key",
+        )
+    return key
+
+
+def _check_stake(stake: object, currency: str) -> int:
+    low, high = Money.parse(MIN_STAKE, currency).amount, Money.parse(MAX_STAKE, currency).amount
+    if isinstance(stake, bool) or not isinstance(stake, int) or not low <= stake <= high:
+        raise errors.InvalidStake(
+            f"A stake is from {Money(low, currency)} to {Money(high, currency)}.",
+            min_stake=low,
+            max_stake=high,
+        )
+    return stake
+
+
+def _game_speed(session: Session, clock: Clock, player_id: str, jurisdiction_code: str) -> None:
+    """The jurisdiction's minimum time between the starts of two casino games (UKGC RTS 14G:
+    5 seconds), enforced on the server whatever the client does."""
+    interval_ms = jurisdiction(jurisdiction_code).other_game_min_interval_ms
+    if not interval_ms:
+        return
+    last = session.scalar(
+        select(func.max(RgsRound.created_at)).where(RgsRound.player_id == player_id)
+    )
+    if last is None:
+        return
+    wait = last + timedelta(milliseconds=interval_ms) - clock.now()
+    if wait > timedelta(0):
+        raise errors.TooFast(
+            f"The next game may start in {wait.total_seconds():.1f} s.",
+            retry_after_ms=int(wait.total_seconds() * 1000) + 1,
+        )
+
+
+def _multiplier_text(m: Fraction) -> str:
+    return str(m)  # "99/50", "0", "3"
+
+
+def play_round(
+    session: Session,
+    clock: Clock,
+    keyring: Keyring,
+    player_id: str,
+    request: RoundRequest,
+    *,
+    login_session_id: str | None = None,
+    registers: Registers | None = None,
+    geolocation: Geolocation | None = None,
+    ip: str | None = None,
+) -> RoundView:
+    """Play one single-draw round (see the module docstring). Bad input, a refusal by policy,
+    too little money or a game started too soon raise a domain error and move nothing."""
+    game = title_of(request.title)
+    round_key = _check_round_key(request.round_key)
+    player = get_player(session, player_id, brand_scope=None)
+    existing = session.scalars(
+        select(RgsRound).where(RgsRound.player_id == player_id, RgsRound.round_key == round_key)
+    ).one_or_none()
+    params = dict(game.check(request.params))
+    if existing is not None:
+        if (existing.title, existing.stake, json.loads(existing.params)) != (
+            game.code,
+            request.stake,
+            params,
+        ):
+            raise errors.RoundKeyReused(
+                "This round key was used for another bet.", round_id=existing.id
+            )
+        pair = session.get(RgsSeedPair, existing.seed_pair_id)
+        assert pair is not None
+        return _round_view(existing, pair, replayed=True)
+    stake = _check_stake(request.stake, player.currency)
+    decision: Decision = may_bet(
+        session,
+        clock,
+        player_id,
+        Product.CASINO,
+        stake,
+        registers=registers,
+        login_session_id=login_session_id,
+        geolocation=geolocation,
+        ip=ip,
+    )
+    decision.raise_if_refused()
+    _game_speed(session, clock, player_id, player.jurisdiction)
+
+    pair = _active_pair(session, clock, keyring, player_id, lock=True)
+    nonce = pair.next_nonce
+    pair.next_nonce = nonce + 1
+    server_seed = keyring.open(pair.server_seed_sealed, pair.id).decode("ascii")
+    play = game.play(NumberStream(RoundSeeds(server_seed, pair.client_seed, nonce)), params)
+    payout = int(stake * play.multiplier)  # floor: ledger units are indivisible
+
+    round_id = new_id("rnd")
+    house = platform_account(
+        session, clock, kind=AccountKind.HOUSE, currency_code=player.currency, name=HOUSE_ACCOUNT
+    )
+    before = get_balance(session, player.cash_account_id).posted
+    transfers = [
+        NewTransfer(
+            id=f"rgs:{round_id}:stake",
+            debit_account_id=player.cash_account_id,
+            credit_account_id=house.id,
+            amount=stake,
+            currency=player.currency,
+            code="bet",
+            reference=round_id,
+            linked=payout > 0,
+        )
+    ]
+    if payout > 0:
+        transfers.append(
+            NewTransfer(
+                id=f"rgs:{round_id}:win",
+                debit_account_id=house.id,
+                credit_account_id=player.cash_account_id,
+                amount=payout,
+                currency=player.currency,
+                code="win",
+                reference=round_id,
+            )
+        )
+    for result in create_transfers(session, clock, transfers):
+        result.unwrap()  # insufficient funds and the like: the whole unit of work rolls back
+    now = clock.now()
+    row = RgsRound(
+        id=round_id,
+        player_id=player_id,
+        round_key=round_key,
+        title=game.code,
+        params=json.dumps(params, sort_keys=True),
+        currency=player.currency,
+        stake=stake,
+        payout=payout,
+        multiplier=_multiplier_text(play.multiplier),
+        seed_pair_id=pair.id,
+        nonce=nonce,
+        outcome=json.dumps(play.outcome, sort_keys=True),
+        state="settled",
+        balance_before=before,
+        balance_after=before - stake + payout,
+        created_at=now,
+        settled_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return _round_view(row, pair)
+
+
+def get_round(session: Session, player_id: str, round_id: str) -> RoundView:
+    """One of the player's rounds, for game recall (GLI-19 §4.14)."""
+    row = session.get(RgsRound, round_id)
+    if row is None or row.player_id != player_id:
+        raise errors.RoundNotFound(f"No round {round_id!r} of yours.", round_id=round_id)
+    pair = session.get(RgsSeedPair, row.seed_pair_id)
+    assert pair is not None
+    return _round_view(row, pair)
+
+
+def list_rounds(
+    session: Session,
+    player_id: str,
+    *,
+    title: str | None = None,
+    before: datetime | None = None,
+    limit: int = 50,
+) -> list[RoundView]:
+    """The player's rounds, newest first."""
+    stmt = select(RgsRound, RgsSeedPair).join(RgsSeedPair, RgsSeedPair.id == RgsRound.seed_pair_id)
+    stmt = stmt.where(RgsRound.player_id == player_id)
+    if title is not None:
+        stmt = stmt.where(RgsRound.title == title)
+    if before is not None:
+        stmt = stmt.where(RgsRound.created_at < before)
+    stmt = stmt.order_by(RgsRound.created_at.desc(), RgsRound.id.desc()).limit(limit)
+    return [_round_view(r, p) for r, p in session.execute(stmt).all()]
