@@ -71,3 +71,86 @@ def fair_commit(
     except DomainError as exc:
         raise _fail(exc) from None
     typer.echo(json.dumps({"hash": digest}) if as_json else digest)
+
+
+games_app = typer.Typer(help="The in-house titles and their mathematics.", no_args_is_help=True)
+
+
+@games_app.command("list")
+def games_list(as_json: JsonFlag = False) -> None:
+    """Every in-house title with its RTP range and top award."""
+    from croupier.products.rgs.games.catalogue import TITLES, par_sheets
+
+    rows = []
+    for code, t in TITLES.items():
+        sheets = par_sheets(code)
+        rows.append(
+            {
+                "code": code,
+                "name": t.name,
+                "mechanic": t.mechanic,
+                "rtp_min": float(min(s.rtp for s in sheets)),
+                "rtp_max": float(max(s.rtp for s in sheets)),
+                "max_multiplier": float(max(s.max_multiplier for s in sheets)),
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    typer.echo(f"{'code':<20} {'mechanic':<10} {'RTP':>17} {'top award':>12}")
+    for r in rows:
+        rtp = f"{r['rtp_min']:.4%}–{r['rtp_max']:.4%}"
+        typer.echo(f"{r['code']:<20} {r['mechanic']:<10} {rtp:>17} {r['max_multiplier']:>11,.2f}x")
+
+
+@games_app.command("math")
+def games_math(
+    title_code: Annotated[str, typer.Argument(metavar="TITLE", help="A title's code.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """The PAR sheet: RTP (exact), hit and win frequency, volatility, top award and its
+    probability, for every configuration a player can choose."""
+    from croupier.products.rgs.games.catalogue import par_sheets, title
+
+    try:
+        t = title(title_code)
+        sheets = par_sheets(title_code)
+    except DomainError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "code": t.code,
+                    "name": t.name,
+                    "mechanic": t.mechanic,
+                    "method": "exact (combinatorics)",
+                    "configurations": [
+                        {
+                            "configuration": s.configuration,
+                            "rtp": float(s.rtp),
+                            "rtp_exact": str(s.rtp),
+                            "hit_frequency": float(s.hit_frequency),
+                            "win_frequency": float(s.win_frequency),
+                            "volatility": s.volatility,
+                            "max_multiplier": float(s.max_multiplier),
+                            "max_probability": float(s.max_probability),
+                        }
+                        for s in sheets
+                    ],
+                }
+            )
+        )
+        return
+    typer.echo(f"PAR sheet: {t.name} ({t.code}), mechanic {t.mechanic}; exact, by combinatorics")
+    typer.echo(
+        f"{'configuration':<32} {'RTP':>9} {'hit':>8} {'win':>8} {'volatility':>10} "
+        f"{'top award':>12} {'top 1 in':>14}"
+    )
+    for s in sheets:
+        odds = f"{float(1 / s.max_probability):,.0f}" if s.max_probability else "never"
+        typer.echo(
+            f"{s.configuration[:32]:<32} {float(s.rtp):>9.4%} {float(s.hit_frequency):>8.2%} "
+            f"{float(s.win_frequency):>8.2%} {s.volatility:>10.3f} "
+            f"{float(s.max_multiplier):>11,.2f}x {odds:>14}"
+        )
