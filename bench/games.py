@@ -109,6 +109,7 @@ def rounds_per_second(url: str, players: int, workers: int, seconds: float) -> d
     ids = seed_players(db, clock, players)
     latencies: list[list[float]] = [[] for _ in range(workers)]
     errors = [0] * workers
+    kinds: dict[str, int] = {}
     deadline = time.perf_counter() + seconds
 
     def worker(w: int) -> None:
@@ -129,8 +130,9 @@ def rounds_per_second(url: str, players: int, workers: int, seconds: float) -> d
                             {"target": rng.choice((2500, 5000, 7500)), "direction": "under"},
                         ),
                     )  # fmt: skip
-            except Exception:  # counted, and the run goes on
+            except Exception as exc:  # counted, and the run goes on
                 errors[w] += 1
+                kinds[type(exc).__name__] = kinds.get(type(exc).__name__, 0) + 1
                 continue
             latencies[w].append(time.perf_counter() - t0)
 
@@ -151,6 +153,7 @@ def rounds_per_second(url: str, players: int, workers: int, seconds: float) -> d
         "p50_ms": round(flat[n // 2] * 1000, 3) if n else 0,
         "p99_ms": round(flat[min(n - 1, int(n * 0.99))] * 1000, 3) if n else 0,
         "errors": sum(errors),
+        "error_kinds": kinds,
         "players": players,
         "workers": workers,
     }

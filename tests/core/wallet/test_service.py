@@ -466,3 +466,40 @@ def test_a_currency_whose_total_exceeds_64_bits_still_verifies(db, clock):
         )
         assert result.ok
     assert_ledger_verifies(db)
+
+
+def test_a_platform_account_opened_by_two_units_of_work_at_once_is_one_account(db, clock):
+    # The second unit of work waits on the first's insert, fails its own, and goes on with
+    # the account the first opened, its other work intact (a bench found the unit of work
+    # left unusable: the failed row stayed in the session).
+    import threading
+
+    from croupier.core.wallet.service import get_account
+
+    found: list[str] = []
+    failures: list[BaseException] = []
+    first_in = threading.Event()
+
+    def second() -> None:
+        first_in.wait()
+        try:
+            with db.unit_of_work() as s:
+                other = open_account(s, clock, kind=AccountKind.PLAYER_CASH, currency_code="EUR")
+                account = platform_account(
+                    s, clock, kind=AccountKind.HOUSE, currency_code="EUR", name="raced"
+                )
+                found.append(account.id)
+                found.append(get_account(s, other.id).id)
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with db.unit_of_work() as s:
+        mine = platform_account(s, clock, kind=AccountKind.HOUSE, currency_code="EUR", name="raced")
+        first_in.set()
+        thread.join(timeout=0.5)  # the second waits on our uncommitted row (or the lock)
+    thread.join(timeout=30)
+    assert failures == []
+    assert found[0] == mine.id
+    assert_ledger_verifies(db)

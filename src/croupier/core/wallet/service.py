@@ -243,9 +243,12 @@ def open_account(
         credits_posted=0,
         created_at=clock.now(),
     )
-    session.add(row)
     try:
+        # Added inside the savepoint: if another process opened the same account first, the
+        # savepoint's rollback takes this row out of the session too, and the caller's unit
+        # of work goes on (begin_nested flushes what was pending before it, outside).
         with session.begin_nested():
+            session.add(row)
             session.flush()
     except IntegrityError:
         raise errors.AccountExists(
