@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from croupier.products.rgs.errors import TitleNotFound
-from croupier.products.rgs.games import dice
+from croupier.products.rgs.games import dice, limbo, roulette
 from croupier.products.rgs.games.base import SingleDrawTitle
 from croupier.products.rgs.math import ParSheet, par_sheet
 
-_ALL: tuple[SingleDrawTitle, ...] = (dice.Dice(),)
+_ALL: tuple[SingleDrawTitle, ...] = (dice.Dice(), *limbo.TITLES, *roulette.TITLES)
 
 TITLES: Mapping[str, SingleDrawTitle] = MappingProxyType({t.code: t for t in _ALL})
 
@@ -23,7 +23,16 @@ def title(code: str) -> SingleDrawTitle:
 
 
 def configuration_label(params: Mapping[str, object]) -> str:
-    return " ".join(f"{k}={v}" for k, v in sorted(params.items()))
+    """A short name for a configuration: ``rows=16``; a list of bets by their kinds."""
+
+    def short(value: object) -> str:
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            return "+".join(str(v.get("kind", "?")) for v in value)
+        if isinstance(value, list):
+            return ",".join(str(v) for v in value)
+        return str(value)
+
+    return " ".join(f"{k}={short(v)}" for k, v in sorted(params.items()))
 
 
 def par_sheets(code: str) -> list[ParSheet]:
