@@ -59,8 +59,11 @@ class RgsRound(Base):
     multiplier: Mapped[str] = mapped_column(String(80))  # exact, "p/q"
     seed_pair_id: Mapped[str] = mapped_column(ForeignKey("rgs_seed_pairs.id"))
     nonce: Mapped[int] = mapped_column(BigInteger)
-    outcome: Mapped[str] = mapped_column(Text)  # JSON, what the player saw
-    state: Mapped[str] = mapped_column(String(16))  # "settled" (single-draw rounds)
+    outcome: Mapped[str] = mapped_column(Text)  # JSON, what the player saw (last step)
+    # The player's moves in a multi-step round, in order (JSON list); the rest is replayed
+    # from the seeds, so nothing hidden (where the mines are) is stored in the clear.
+    actions: Mapped[str] = mapped_column(Text, server_default="[]")
+    state: Mapped[str] = mapped_column(String(16))  # "open" or "settled"
     balance_before: Mapped[int] = mapped_column(BigInteger)
     balance_after: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
