@@ -6,11 +6,18 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from croupier.products.rgs.errors import TitleNotFound
-from croupier.products.rgs.games import dice, limbo, roulette
+from croupier.products.rgs.games import dice, keno, limbo, plinko, roulette, wheel
 from croupier.products.rgs.games.base import SingleDrawTitle
 from croupier.products.rgs.math import ParSheet, par_sheet
 
-_ALL: tuple[SingleDrawTitle, ...] = (dice.Dice(), *limbo.TITLES, *roulette.TITLES)
+_ALL: tuple[SingleDrawTitle, ...] = (
+    dice.Dice(),
+    *limbo.TITLES,
+    *roulette.TITLES,
+    *plinko.TITLES,
+    *keno.TITLES,
+    *wheel.TITLES,
+)
 
 TITLES: Mapping[str, SingleDrawTitle] = MappingProxyType({t.code: t for t in _ALL})
 
