@@ -8,50 +8,25 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from croupier.app.cli import app as cli
 from croupier.core.players import activate_player, get_player
-from croupier.core.wallet import get_balance, verify_ledger
-from croupier.core.wallet.models import LedgerTransfer
-from croupier.products.rgs.models import RgsRound, RgsSeedPair
+from croupier.core.wallet import verify_ledger
+from croupier.products.rgs.models import RgsSeedPair
 from tests.core.players.player_fixtures import assert_problem, logged_in, make_brand, register
 from tests.http_fixtures import make_client
 from tests.policy.policy_fixtures import UNIT, move
+from tests.products.rgs.rgs_fixtures import money_state as _state
 
 DICE = "/api/v1/games/dice/rounds"
-UNDER_50 = {"target": 5000, "direction": "under"}
-
-
-@pytest.fixture
-def player(db, clock):
-    """A verified Maltese player (no minimum time between games) with 100 EUR, logged in."""
-    make_brand(db, clock)
-    with make_client(db, clock) as c:
-        registered = register(c)
-        with db.unit_of_work() as s:
-            activate_player(s, clock, registered["id"], actor="test", reason="verified")
-            view = get_player(s, registered["id"], brand_scope=None)
-        move(db, clock, view, "deposit", 100 * UNIT)
-        c.headers.update(logged_in(c))
-        yield c, view
 
 
 def _balance(db, view) -> int:
-    with db.read_only() as s:
-        return get_balance(s, view.cash_account_id).posted
+    return _state(db, view)[0]
 
 
-def _state(db, view):
-    """Balance, transfers, rounds and the seed pair's next nonce: equal means nothing moved."""
-    with db.read_only() as s:
-        return (
-            get_balance(s, view.cash_account_id).posted,
-            s.scalar(select(func.count()).select_from(LedgerTransfer)),
-            s.scalar(select(func.count()).select_from(RgsRound)),
-            s.scalar(select(func.sum(RgsSeedPair.next_nonce))),
-        )
+UNDER_50 = {"target": 5000, "direction": "under"}
 
 
 def test_a_round_moves_stake_and_win_once_and_verifies_after_rotation(db, clock, player):

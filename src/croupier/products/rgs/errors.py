@@ -65,3 +65,26 @@ class RoundNotFound(DomainError):
     code = "rgs.round_not_found"
     status = 404
     title = "There is no such round of yours"
+
+
+class InvalidAction(RgsError):
+    code = "rgs.invalid_action"
+    title = "This action is not open in the round now"
+
+
+class ActionOutOfTurn(DomainError):
+    code = "rgs.action_out_of_turn"
+    status = 409
+    title = "The round has moved on: act on its current step"
+
+
+class RoundFinished(DomainError):
+    code = "rgs.round_finished"
+    status = 409
+    title = "The round is over"
+
+
+class RoundOpen(DomainError):
+    code = "rgs.round_open"
+    status = 409
+    title = "Finish the open round first: rotating now would reveal its outcome"

@@ -15,6 +15,7 @@ from croupier.kernel.web import AppClock, DbSession, ViewModel, client_ip, probl
 from croupier.policy.compliance import errors as compliance_errors
 from croupier.policy.rg.errors import RealityCheckDue
 from croupier.products.rgs import errors, service
+from croupier.products.rgs.games.base import Action
 from croupier.products.rgs.games.catalogue import TITLES, par_sheets, title
 from croupier.products.rgs.math import ParSheet
 
@@ -153,7 +154,7 @@ def get_seeds(
 @router.post(
     "/me/seeds/rotate",
     response_model=RotationOut,
-    responses=problem_responses(*SESSION_ERRORS, errors.InvalidClientSeed),
+    responses=problem_responses(*SESSION_ERRORS, errors.InvalidClientSeed, errors.RoundOpen),
 )
 def rotate_seeds(
     body: RotateIn, auth: CurrentPlayer, session: DbSession, clock: AppClock, request: Request
@@ -208,7 +209,20 @@ class RoundOut(ViewModel):
     balance_before: int
     balance_after: int
     created_at: datetime
-    replayed: bool = Field(description="True when this answers a round already played")
+    actions: list[dict[str, Any]] = Field(description="A multi-step round's moves so far")
+    allowed: list[str] = Field(description="The moves open now (empty once settled)")
+    steps: list[dict[str, Any]] | None = Field(
+        default=None, description="Recall of a settled multi-step round: the view after each move"
+    )
+    replayed: bool = Field(description="True when this answers a request already made")
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: int = Field(strict=True, ge=0, description="How many moves the round has had")
+    action: str = Field(max_length=20, description="e.g. reveal, cashout")
+    args: dict[str, Any] = Field(default_factory=dict, description='e.g. {"tile": 7}')
 
 
 @router.post(
@@ -266,8 +280,47 @@ def list_rounds(
     responses=problem_responses(*SESSION_ERRORS, errors.RoundNotFound),
 )
 def recall_round(
-    round_id: Annotated[str, Path(max_length=40)], auth: CurrentPlayer, session: DbSession
+    round_id: Annotated[str, Path(max_length=40)],
+    auth: CurrentPlayer,
+    session: DbSession,
+    request: Request,
 ) -> RoundOut:
     """Game recall (GLI-19 §4.14): the round as it was played, with balances before and
-    after; a replay, not a new game."""
-    return RoundOut.of(service.get_round(session, auth.player_id, round_id))
+    after and, for a settled multi-step round, every intermediate step; a replay, not a new
+    game."""
+    return RoundOut.of(service.get_round(session, auth.player_id, round_id, _keyring(request)))
+
+
+@router.post(
+    "/me/rounds/{round_id}/actions",
+    response_model=RoundOut,
+    responses=problem_responses(
+        *SESSION_ERRORS,
+        errors.RoundNotFound,
+        errors.RoundFinished,
+        errors.ActionOutOfTurn,
+        errors.InvalidAction,
+    ),
+)
+def act(
+    round_id: Annotated[str, Path(max_length=40)],
+    body: ActionIn,
+    auth: CurrentPlayer,
+    session: DbSession,
+    clock: AppClock,
+    request: Request,
+) -> RoundOut:
+    """A move in your open multi-step round (mines: `reveal` with `{"tile": n}`, `cashout`).
+    Send `step`, the number of moves so far: a retry of the last move answers the round as it
+    is; a stale step is `rgs.action_out_of_turn`."""
+    return RoundOut.of(
+        service.act(
+            session,
+            clock,
+            _keyring(request),
+            auth.player_id,
+            round_id,
+            body.step,
+            Action(body.action, body.args),
+        )
+    )

@@ -45,6 +45,8 @@ from croupier.products.rgs.fair import (
     default_client_seed,
     new_server_seed,
 )
+from croupier.products.rgs.games.base import Action, Step
+from croupier.products.rgs.games.catalogue import is_multi_step
 from croupier.products.rgs.games.catalogue import title as title_of
 from croupier.products.rgs.models import RgsRound, RgsSeedPair
 
@@ -133,6 +135,14 @@ def rotate_seeds(
     get_player(session, player_id, brand_scope=None)
     chosen = check_client_seed(client_seed) if client_seed is not None else default_client_seed()
     old = _active_pair(session, clock, keyring, player_id, lock=True)
+    open_round = session.scalar(
+        select(RgsRound.id).where(RgsRound.seed_pair_id == old.id, RgsRound.state == "open")
+    )
+    if open_round is not None:
+        raise errors.RoundOpen(
+            "A round played with these seeds is still open: finish it first.",
+            round_id=open_round,
+        )
     old.revealed_server_seed = keyring.open(old.server_seed_sealed, old.id).decode("ascii")
     old.revealed_at = clock.now()
     session.flush()
@@ -174,6 +184,9 @@ class RoundView:
     balance_before: int
     balance_after: int
     created_at: datetime
+    actions: list[dict[str, Any]]  # a multi-step round's moves so far
+    allowed: list[str]  # the moves open now (empty once settled)
+    steps: list[dict[str, Any]] | None = None  # recall of a settled multi-step round
     replayed: bool = False  # this answer repeats a round already played with this key
 
 
@@ -185,7 +198,15 @@ class RoundRequest:
     params: dict[str, Any]
 
 
-def _round_view(row: RgsRound, pair: RgsSeedPair, *, replayed: bool = False) -> RoundView:
+def _round_view(
+    row: RgsRound,
+    pair: RgsSeedPair,
+    *,
+    replayed: bool = False,
+    steps: list[dict[str, Any]] | None = None,
+) -> RoundView:
+    outcome = json.loads(row.outcome)
+    allowed = outcome.pop("allowed", []) if row.state == "open" else []
     return RoundView(
         id=row.id,
         round_key=row.round_key,
@@ -195,7 +216,7 @@ def _round_view(row: RgsRound, pair: RgsSeedPair, *, replayed: bool = False) -> 
         stake=row.stake,
         payout=row.payout,
         multiplier=row.multiplier,
-        outcome=json.loads(row.outcome),
+        outcome=outcome,
         state=row.state,
         seed_pair_id=row.seed_pair_id,
         server_seed_hash=pair.server_seed_hash,
@@ -205,6 +226,9 @@ def _round_view(row: RgsRound, pair: RgsSeedPair, *, replayed: bool = False) -> 
         balance_before=row.balance_before,
         balance_after=row.balance_after,
         created_at=row.created_at,
+        actions=json.loads(row.actions),
+        allowed=list(allowed),
+        steps=steps,
         replayed=replayed,
     )
 
@@ -308,8 +332,14 @@ def play_round(
     nonce = pair.next_nonce
     pair.next_nonce = nonce + 1
     server_seed = keyring.open(pair.server_seed_sealed, pair.id).decode("ascii")
-    play = game.play(NumberStream(RoundSeeds(server_seed, pair.client_seed, nonce)), params)
-    payout = int(stake * play.multiplier)  # floor: ledger units are indivisible
+    stream = NumberStream(RoundSeeds(server_seed, pair.client_seed, nonce))
+    if is_multi_step(game):
+        step = game.replay(stream, params, [])
+    else:
+        play = game.play(stream, params)
+        step = Step(finished=True, view=play.outcome, multiplier=play.multiplier)
+    multiplier = step.multiplier if step.finished and step.multiplier is not None else None
+    payout = int(stake * multiplier) if multiplier is not None else 0  # floor: units are whole
 
     round_id = new_id("rnd")
     house = platform_account(
@@ -352,29 +382,129 @@ def play_round(
         currency=player.currency,
         stake=stake,
         payout=payout,
-        multiplier=_multiplier_text(play.multiplier),
+        multiplier=_multiplier_text(multiplier) if multiplier is not None else "",
         seed_pair_id=pair.id,
         nonce=nonce,
-        outcome=json.dumps(play.outcome, sort_keys=True),
-        state="settled",
+        outcome=_outcome_json(step),
+        actions="[]",
+        state="settled" if step.finished else "open",
         balance_before=before,
         balance_after=before - stake + payout,
         created_at=now,
-        settled_at=now,
+        settled_at=now if step.finished else None,
     )
     session.add(row)
     session.flush()
     return _round_view(row, pair)
 
 
-def get_round(session: Session, player_id: str, round_id: str) -> RoundView:
-    """One of the player's rounds, for game recall (GLI-19 §4.14)."""
+def _outcome_json(step: Step) -> str:
+    view = dict(step.view)
+    if not step.finished:
+        view["allowed"] = list(step.allowed)
+    return json.dumps(view, sort_keys=True)
+
+
+def _action_of(data: dict[str, Any]) -> Action:
+    return Action(data["name"], data.get("args", {}))
+
+
+def act(
+    session: Session,
+    clock: Clock,
+    keyring: Keyring,
+    player_id: str,
+    round_id: str,
+    step_number: int,
+    action: Action,
+) -> RoundView:
+    """A move in the player's open multi-step round.
+
+    ``step_number`` is how many moves the round has had: a move sent for a step that is past
+    is refused (``rgs.action_out_of_turn``), except the same move sent again, which answers the
+    round as it is (a retry). A move on a settled round is ``rgs.round_finished``. When the move
+    ends the round, the win is credited through the ledger (``rgs:<round>:win``). Moves need no
+    policy decision: a round already open is always allowed to finish (GLI-19 §4.15).
+    """
+    row = session.scalars(
+        select(RgsRound).where(RgsRound.id == round_id).with_for_update()
+    ).one_or_none()
+    if row is None or row.player_id != player_id:
+        raise errors.RoundNotFound(f"No round {round_id!r} of yours.", round_id=round_id)
+    pair = session.get(RgsSeedPair, row.seed_pair_id)
+    assert pair is not None
+    done: list[dict[str, Any]] = json.loads(row.actions)
+    move = {"name": action.name, "args": dict(action.args)}
+    if step_number == len(done) - 1 and done[-1] == move:
+        return _round_view(row, pair, replayed=True)  # the same move again: a retry
+    if row.state != "open":
+        raise errors.RoundFinished("The round is over.", round_id=round_id)
+    if step_number != len(done):
+        raise errors.ActionOutOfTurn(
+            f"The round is at step {len(done)}.", expected_step=len(done), round_id=round_id
+        )
+    game = title_of(row.title)
+    assert is_multi_step(game)
+    server_seed = keyring.open(pair.server_seed_sealed, pair.id).decode("ascii")
+    stream = NumberStream(RoundSeeds(server_seed, pair.client_seed, row.nonce))
+    actions = [*done, move]
+    step = game.replay(stream, json.loads(row.params), [_action_of(a) for a in actions])
+    row.actions = json.dumps(actions, sort_keys=True)
+    row.outcome = _outcome_json(step)
+    if step.finished:
+        multiplier = step.multiplier if step.multiplier is not None else Fraction(0)
+        row.payout = int(row.stake * multiplier)
+        row.multiplier = _multiplier_text(multiplier)
+        row.state = "settled"
+        row.settled_at = clock.now()
+        player = get_player(session, player_id, brand_scope=None)
+        if row.payout > 0:
+            house = platform_account(
+                session, clock, kind=AccountKind.HOUSE, currency_code=row.currency,
+                name=HOUSE_ACCOUNT,
+            )  # fmt: skip
+            create_transfers(
+                session,
+                clock,
+                [
+                    NewTransfer(
+                        id=f"rgs:{row.id}:win",
+                        debit_account_id=house.id,
+                        credit_account_id=player.cash_account_id,
+                        amount=row.payout,
+                        currency=row.currency,
+                        code="win",
+                        reference=row.id,
+                    )
+                ],
+            )[0].unwrap()
+        row.balance_after = get_balance(session, player.cash_account_id).posted
+    session.flush()
+    return _round_view(row, pair)
+
+
+def get_round(
+    session: Session, player_id: str, round_id: str, keyring: Keyring | None = None
+) -> RoundView:
+    """One of the player's rounds, for game recall (GLI-19 §4.14). A settled multi-step round
+    comes with every intermediate step, replayed from its seeds (given the ``keyring``)."""
     row = session.get(RgsRound, round_id)
     if row is None or row.player_id != player_id:
         raise errors.RoundNotFound(f"No round {round_id!r} of yours.", round_id=round_id)
     pair = session.get(RgsSeedPair, row.seed_pair_id)
     assert pair is not None
-    return _round_view(row, pair)
+    steps = None
+    game = title_of(row.title)
+    if keyring is not None and row.state == "settled" and is_multi_step(game):
+        server_seed = keyring.open(pair.server_seed_sealed, pair.id).decode("ascii")
+        actions = [_action_of(a) for a in json.loads(row.actions)]
+        params = json.loads(row.params)
+        steps = []
+        for n in range(len(actions) + 1):
+            stream = NumberStream(RoundSeeds(server_seed, pair.client_seed, row.nonce))
+            step = game.replay(stream, params, actions[:n])
+            steps.append({"after_actions": n, "finished": step.finished, "view": step.view})
+    return _round_view(row, pair, steps=steps)
 
 
 def list_rounds(

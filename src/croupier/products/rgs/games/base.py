@@ -75,3 +75,65 @@ class SingleDrawTitle(Protocol):
         """Every configuration a player can choose, checked (for the RTP floor and the PAR
         sheet). A title whose bets have many equivalent forms lists one of each kind."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A player's move in a multi-step round: ``reveal`` with ``{"tile": 7}``, ``cashout``."""
+
+    name: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Where a multi-step round stands after its actions so far.
+
+    ``view`` is what the player may see now (never a hidden card or mine of an unfinished
+    round); ``allowed`` the actions open to them. A finished step has the multiplier the round
+    pays (0 when lost); an unfinished one has ``multiplier`` None.
+    """
+
+    finished: bool
+    view: dict[str, Any]
+    allowed: tuple[str, ...] = ()
+    multiplier: Fraction | None = None
+
+
+class MultiStepTitle(Protocol):
+    """A title played in several requests (mines, hi-lo, ...), kept on the server.
+
+    The round's state is only the player's actions: ``replay`` derives everything else from
+    the round's provably fair stream, so no hidden outcome (where the mines are) is stored in
+    the clear while the round is open, and recall can show every intermediate step.
+    """
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def mechanic(self) -> str: ...
+
+    @property
+    def fair_game(self) -> str: ...
+
+    def check(self, params: Params) -> Params:
+        """The bet's parameters, validated; ``InvalidBet`` naming the parameter."""
+        ...
+
+    def replay(self, stream: NumberStream, params: Params, actions: Sequence[Action]) -> Step:
+        """The round after ``actions`` from a fresh stream; ``InvalidAction`` if the last
+        action is not open at that point."""
+        ...
+
+    def distribution(self, params: Params) -> Sequence[Outcome]:
+        """The exact outcome distribution of one round played with the configuration's
+        fixed strategy (``params`` include it, e.g. ``{"mines": 3, "reveals": 5}``)."""
+        ...
+
+    def configurations(self) -> Sequence[Params]:
+        """Every configuration and strategy whose RTP the PAR sheet reports."""
+        ...

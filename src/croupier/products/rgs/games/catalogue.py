@@ -5,24 +5,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from typing_extensions import TypeIs
+
 from croupier.products.rgs.errors import TitleNotFound
-from croupier.products.rgs.games import dice, keno, limbo, plinko, roulette, wheel
-from croupier.products.rgs.games.base import SingleDrawTitle
+from croupier.products.rgs.games import dice, keno, limbo, mines, plinko, roulette, wheel
+from croupier.products.rgs.games.base import MultiStepTitle, SingleDrawTitle
 from croupier.products.rgs.math import ParSheet, par_sheet
 
-_ALL: tuple[SingleDrawTitle, ...] = (
+Title = SingleDrawTitle | MultiStepTitle
+
+_ALL: tuple[Title, ...] = (
     dice.Dice(),
     *limbo.TITLES,
     *roulette.TITLES,
     *plinko.TITLES,
     *keno.TITLES,
     *wheel.TITLES,
+    mines.Mines(),
 )
 
-TITLES: Mapping[str, SingleDrawTitle] = MappingProxyType({t.code: t for t in _ALL})
+TITLES: Mapping[str, Title] = MappingProxyType({t.code: t for t in _ALL})
 
 
-def title(code: str) -> SingleDrawTitle:
+def is_multi_step(t: Title) -> TypeIs[MultiStepTitle]:
+    """Played over several requests (it replays the player's actions)."""
+    return hasattr(t, "replay")
+
+
+def title(code: str) -> Title:
     found = TITLES.get(code)
     if found is None:
         raise TitleNotFound(f"No game {code!r}.", title=code)
