@@ -405,6 +405,12 @@ def _outcome_json(step: Step) -> str:
     return json.dumps(view, sort_keys=True)
 
 
+def _units(view: dict[str, Any]) -> Fraction:
+    """Stakes committed so far, in units of the round's first stake (a title that lets the
+    player stake more, by doubling or splitting, says so with ``units_staked``)."""
+    return Fraction(str(view.get("units_staked", 1)))
+
+
 def _action_of(data: dict[str, Any]) -> Action:
     return Action(data["name"], data.get("args", {}))
 
@@ -449,6 +455,32 @@ def act(
     stream = NumberStream(RoundSeeds(server_seed, pair.client_seed, row.nonce))
     actions = [*done, move]
     step = game.replay(stream, json.loads(row.params), [_action_of(a) for a in actions])
+    player = get_player(session, player_id, brand_scope=None)
+    raised = _units(step.view) - _units(json.loads(row.outcome))
+    if raised > 0:
+        # A double, a split or insurance stakes more: a new wager, so policy decides again,
+        # and the extra stake moves before anything else of this move.
+        extra = int(row.stake * raised)
+        may_bet(session, clock, player_id, Product.CASINO, extra).raise_if_refused()
+        house = platform_account(
+            session, clock, kind=AccountKind.HOUSE, currency_code=row.currency,
+            name=HOUSE_ACCOUNT,
+        )  # fmt: skip
+        create_transfers(
+            session,
+            clock,
+            [
+                NewTransfer(
+                    id=f"rgs:{row.id}:stake:{len(actions)}",
+                    debit_account_id=player.cash_account_id,
+                    credit_account_id=house.id,
+                    amount=extra,
+                    currency=row.currency,
+                    code="bet",
+                    reference=row.id,
+                )
+            ],
+        )[0].unwrap()
     row.actions = json.dumps(actions, sort_keys=True)
     row.outcome = _outcome_json(step)
     if step.finished:
@@ -457,7 +489,6 @@ def act(
         row.multiplier = _multiplier_text(multiplier)
         row.state = "settled"
         row.settled_at = clock.now()
-        player = get_player(session, player_id, brand_scope=None)
         if row.payout > 0:
             house = platform_account(
                 session, clock, kind=AccountKind.HOUSE, currency_code=row.currency,
@@ -478,7 +509,7 @@ def act(
                     )
                 ],
             )[0].unwrap()
-        row.balance_after = get_balance(session, player.cash_account_id).posted
+    row.balance_after = get_balance(session, player.cash_account_id).posted
     session.flush()
     return _round_view(row, pair)
 
