@@ -257,10 +257,21 @@ def _check_stake(stake: object, currency: str) -> int:
     return stake
 
 
-def _game_speed(session: Session, clock: Clock, player_id: str, jurisdiction_code: str) -> None:
-    """The jurisdiction's minimum time between the starts of two casino games (UKGC RTS 14G:
-    5 seconds), enforced on the server whatever the client does."""
-    interval_ms = jurisdiction(jurisdiction_code).other_game_min_interval_ms
+def _product(mechanic: str) -> Product:
+    """What policy licenses and caps: slots are their own product (UK stake caps apply)."""
+    return Product.SLOTS if mechanic == "slots" else Product.CASINO
+
+
+def _game_speed(
+    session: Session, clock: Clock, player_id: str, jurisdiction_code: str, product: Product
+) -> None:
+    """The jurisdiction's minimum time between the starts of two games, enforced on the
+    server whatever the client does: UKGC RTS 14C (a slot game cycle at least 2.5 s) for
+    slots, RTS 14G (5 s between casino game starts) for the others."""
+    rules = jurisdiction(jurisdiction_code)
+    interval_ms = (
+        rules.slot_min_cycle_ms if product is Product.SLOTS else rules.other_game_min_interval_ms
+    )
     if not interval_ms:
         return
     last = session.scalar(
@@ -314,11 +325,12 @@ def play_round(
         assert pair is not None
         return _round_view(existing, pair, replayed=True)
     stake = _check_stake(request.stake, player.currency)
+    product = _product(game.mechanic)
     decision: Decision = may_bet(
         session,
         clock,
         player_id,
-        Product.CASINO,
+        product,
         stake,
         registers=registers,
         login_session_id=login_session_id,
@@ -326,7 +338,7 @@ def play_round(
         ip=ip,
     )
     decision.raise_if_refused()
-    _game_speed(session, clock, player_id, player.jurisdiction)
+    _game_speed(session, clock, player_id, player.jurisdiction, product)
 
     pair = _active_pair(session, clock, keyring, player_id, lock=True)
     nonce = pair.next_nonce
@@ -461,7 +473,8 @@ def act(
         # A double, a split or insurance stakes more: a new wager, so policy decides again,
         # and the extra stake moves before anything else of this move.
         extra = int(row.stake * raised)
-        may_bet(session, clock, player_id, Product.CASINO, extra).raise_if_refused()
+        product = _product(game.mechanic)
+        may_bet(session, clock, player_id, product, extra).raise_if_refused()
         house = platform_account(
             session, clock, kind=AccountKind.HOUSE, currency_code=row.currency,
             name=HOUSE_ACCOUNT,
