@@ -8,7 +8,19 @@ from types import MappingProxyType
 from typing_extensions import TypeIs
 
 from croupier.products.rgs.errors import TitleNotFound
-from croupier.products.rgs.games import dice, keno, limbo, mines, plinko, roulette, wheel
+from croupier.products.rgs.games import (
+    baccarat,
+    casino_war,
+    dice,
+    dragon_tiger,
+    hilo,
+    keno,
+    limbo,
+    mines,
+    plinko,
+    roulette,
+    wheel,
+)
 from croupier.products.rgs.games.base import MultiStepTitle, SingleDrawTitle
 from croupier.products.rgs.math import ParSheet, par_sheet
 
@@ -21,7 +33,11 @@ _ALL: tuple[Title, ...] = (
     *plinko.TITLES,
     *keno.TITLES,
     *wheel.TITLES,
+    *baccarat.TITLES,
+    *dragon_tiger.TITLES,
+    *casino_war.TITLES,
     mines.Mines(),
+    *hilo.TITLES,
 )
 
 TITLES: Mapping[str, Title] = MappingProxyType({t.code: t for t in _ALL})
