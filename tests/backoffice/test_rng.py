@@ -21,11 +21,15 @@ def broken_rng():
     return Rng(source), source
 
 
+def _draw_many(rng: Rng) -> None:
+    for _ in range(64):
+        rng.randbelow(52)
+
+
 def _stop(rng: Rng, source: SwitchableSource) -> None:
     source.stuck = True
     with pytest.raises(RngHealthFailure):
-        for _ in range(64):
-            rng.randbelow(52)
+        _draw_many(rng)
 
 
 def test_an_operator_sees_a_failure_and_a_reset_needs_the_permission_and_a_reason(

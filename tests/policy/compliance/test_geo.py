@@ -149,9 +149,7 @@ def test_logging_in_to_new_jersey_from_new_jersey_works(db, clock, city_db):
     assert response.status_code == 200, response.text
 
 
-def test_the_forwarded_address_is_ignored_unless_a_trusted_proxy_is_configured(
-    db, clock, city_db
-):
+def test_the_forwarded_address_is_ignored_unless_a_trusted_proxy_is_configured(db, clock, city_db):
     # trust_forwarded_for is off: the peer is the test client, which has no location.
     response, _ = _nj_login(db, clock, NJ_IP, geoip_data_file=city_db)
     assert_problem(response, 403, "compliance.location_unknown")
