@@ -133,3 +133,53 @@ def test_another_players_round_cannot_be_moved(db, clock, player):
         other.headers.update(logged_in(other, email="grace@example.com"))
         theirs = _move(other, opened["id"], 0, "reveal", tile=0)
     assert_problem(theirs, 404, "rgs.round_not_found")
+
+
+def test_a_double_stakes_one_more_unit_through_the_ledger_before_the_card(db, clock, player):
+    # Blackjack: doubling commits a second stake (units_staked 2); the engine debits it as
+    # rgs:<round>:stake:<move> and the payout is per original stake.
+    from croupier.core.wallet import get_transfer
+
+    client, view = player
+    opened = None
+    for n in range(40):  # a deal that leaves a choice (no natural, no dealer blackjack)
+        round_ = client.post(
+            "/api/v1/games/blackjack-classic/rounds",
+            json={"round_key": f"bj{n}", "stake": UNIT, "params": {}},
+        ).json()
+        if round_["state"] == "open" and "double" in round_["allowed"]:
+            opened = round_
+            break
+    assert opened is not None
+    before = _state(db, view)[0]
+    doubled = _move(client, opened["id"], 0, "double").json()
+    assert doubled["state"] == "settled"  # one card, then the dealer plays out
+    assert doubled["outcome"]["units_staked"] == "2"
+    assert doubled["balance_after"] == before - UNIT + doubled["payout"]
+    assert _state(db, view)[0] == before - UNIT + doubled["payout"]
+    with db.read_only() as s:
+        extra = get_transfer(s, f"rgs:{opened['id']}:stake:1")
+    assert (extra.amount, extra.code) == (UNIT, "bet")
+    assert doubled["payout"] in (0, UNIT, 2 * UNIT, 4 * UNIT)  # lost, push on 2, won on 2
+
+
+def test_a_double_without_the_money_for_it_is_refused_and_changes_nothing(db, clock, player):
+    from tests.policy.policy_fixtures import move
+
+    client, view = player
+    opened = None
+    for n in range(40):
+        round_ = client.post(
+            "/api/v1/games/blackjack-classic/rounds",
+            json={"round_key": f"poor{n}", "stake": UNIT, "params": {}},
+        ).json()
+        if round_["state"] == "open" and "double" in round_["allowed"]:
+            opened = round_
+            break
+    assert opened is not None
+    move(db, clock, view, "withdrawal", _state(db, view)[0])  # nothing left to double with
+    before = _state(db, view)
+    refused = _move(client, opened["id"], 0, "double")
+    assert_problem(refused, 422, "ledger.insufficient_funds")
+    assert _state(db, view) == before
+    assert client.get(f"/api/v1/me/rounds/{opened['id']}").json()["actions"] == []

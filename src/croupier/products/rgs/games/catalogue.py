@@ -10,6 +10,7 @@ from typing_extensions import TypeIs
 from croupier.products.rgs.errors import TitleNotFound
 from croupier.products.rgs.games import (
     baccarat,
+    blackjack,
     casino_war,
     dice,
     dragon_tiger,
@@ -38,6 +39,7 @@ _ALL: tuple[Title, ...] = (
     *casino_war.TITLES,
     mines.Mines(),
     *hilo.TITLES,
+    *blackjack.TITLES,
 )
 
 TITLES: Mapping[str, Title] = MappingProxyType({t.code: t for t in _ALL})
