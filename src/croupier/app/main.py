@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,7 +27,7 @@ from croupier.backoffice.rng.routes import router as rng_router
 from croupier.core.players.routes import router as players_router
 from croupier.core.wallet.routes import router as ledger_router
 from croupier.kernel.clock import Clock, clock_for
-from croupier.kernel.config import Settings, get_settings
+from croupier.kernel.config import Environment, Settings, get_settings
 from croupier.kernel.credentials import password_hasher
 from croupier.kernel.crypto import Keyring
 from croupier.kernel.db import Database
@@ -53,6 +54,7 @@ from croupier.policy.compliance.routes import router as cases_router
 from croupier.policy.compliance.routes import webhook_router
 from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
+from croupier.products.rgs.games.catalogue import warm_par_sheets
 from croupier.products.rgs.player_routes import router as games_router
 from croupier.products.rgs.routes import router as fair_router
 
@@ -215,6 +217,8 @@ def create_app(
         app.state.operator_authenticator = authenticate_operator
         app.state.rng = default_rng()  # one per process: a health failure stops all its play
         app.state.keyring = Keyring.of(settings)  # production: no keys, no start
+        if settings.env is not Environment.TEST:
+            threading.Thread(target=warm_par_sheets, name="par-sheets", daemon=True).start()
         registers = registers_for(settings)
         app.state.registers = registers
         geolocation = Geolocation(

@@ -162,3 +162,27 @@ def test_titles_and_their_par_sheets_are_public(db, clock):
     assert {"code": "dice", "name": "Dice", "mechanic": "dice"}.items() <= titles[0].items()
     assert all(c["rtp_exact"] == "99/100" for c in dice["configurations"])
     assert dice["max_multiplier"] == pytest.approx(99.0099, abs=1e-4)
+
+
+def test_a_gb_slot_keeps_the_2_5_second_cycle_and_the_5_pound_stake_cap(db, clock):
+    # UKGC RTS 14C: a slot game cycle lasts at least 2.5 s; slots are capped at 5 GBP a spin
+    # (2 GBP for ages 18-24), through may_bet's slots product.
+    make_brand(db, clock, currencies=("GBP", "EUR"))
+    spin = "/api/v1/games/lucky-sevens/rounds"
+    with make_client(db, clock) as c:
+        registered = register(c, country="GB", postcode="SW1A 1AA", currency="GBP")
+        with db.unit_of_work() as s:
+            activate_player(s, clock, registered["id"], actor="test", reason="verified")
+            view = get_player(s, registered["id"], brand_scope=None)
+        move(db, clock, view, "deposit", 100 * UNIT)
+        c.headers.update(logged_in(c))
+        capped = c.post(spin, json={"round_key": "0", "stake": 6 * UNIT, "params": {}})
+        first = c.post(spin, json={"round_key": "1", "stake": UNIT, "params": {}})
+        clock.advance(timedelta(seconds=2))
+        early = c.post(spin, json={"round_key": "2", "stake": UNIT, "params": {}})
+        clock.advance(timedelta(milliseconds=500))
+        on_time = c.post(spin, json={"round_key": "3", "stake": UNIT, "params": {}})
+    assert_problem(capped, 422, "compliance.stake_above_cap")
+    assert first.status_code == 201, first.text
+    assert_problem(early, 429, "rgs.too_fast")
+    assert on_time.status_code == 201, on_time.text

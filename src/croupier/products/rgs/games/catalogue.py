@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from types import MappingProxyType
 
 from typing_extensions import TypeIs
@@ -20,6 +21,7 @@ from croupier.products.rgs.games import (
     mines,
     plinko,
     roulette,
+    slots_titles,
     wheel,
 )
 from croupier.products.rgs.games.base import MultiStepTitle, SingleDrawTitle
@@ -40,6 +42,7 @@ _ALL: tuple[Title, ...] = (
     mines.Mines(),
     *hilo.TITLES,
     *blackjack.TITLES,
+    *slots_titles.TITLES,
 )
 
 TITLES: Mapping[str, Title] = MappingProxyType({t.code: t for t in _ALL})
@@ -70,10 +73,19 @@ def configuration_label(params: Mapping[str, object]) -> str:
     return " ".join(f"{k}={short(v)}" for k, v in sorted(params.items()))
 
 
-def par_sheets(code: str) -> list[ParSheet]:
-    """The exact PAR sheet of every configuration a player can choose."""
+@cache
+def par_sheets(code: str) -> tuple[ParSheet, ...]:
+    """The exact PAR sheet of every configuration a player can choose (computed once per
+    process: a slot's takes seconds)."""
     t = title(code)
-    return [
+    return tuple(
         par_sheet(t.code, configuration_label(params), t.distribution(params))
         for params in t.configurations()
-    ]
+    )
+
+
+def warm_par_sheets() -> None:
+    """Compute every title's PAR sheets now (a server does this in the background at start:
+    the slots' take seconds, and the first visitor of the games list should not wait)."""
+    for code in TITLES:
+        par_sheets(code)
