@@ -26,7 +26,7 @@ run: $(STAMP) ## migrate the embedded database, load the demo data and serve on 
 	$(BIN)/croupier serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP) ## run the test suite (PostgreSQL too when CROUPIER_TEST_POSTGRES_URL is set)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy (strict on src/) and import-linter (the layer contract)
 	$(BIN)/ruff check src tests bench migrations
