@@ -159,3 +159,53 @@ def test_the_public_endpoint_is_rate_limited_per_ip(db, clock):
         answers = [anonymous.get("/api/v1/fair/verify", params=query) for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert_problem(answers[-1], 429, "rate_limited")
+
+
+def test_a_slot_round_with_its_free_spins_verifies_spin_by_spin():
+    # Find rounds that trigger free spins; every spin's stops, base first, are what
+    # `croupier fair verify slots --title T --spins K` prints.
+    from croupier.products.rgs.fair import NumberStream, RoundSeeds
+    from croupier.products.rgs.games.base import Action
+    from croupier.products.rgs.games.catalogue import TITLES
+
+    title = TITLES["dragons-hoard"]  # free spins on strips of their own
+    rng = random.Random(21)
+    checked = 0
+    for _ in range(3000):
+        s, c, n = _seeds(rng)
+        first = title.replay(NumberStream(RoundSeeds(s, c, n)), {}, [])
+        won = first.view["free_spins_won"]
+        if not won:
+            continue
+        stops = [first.view["stops"]]
+        for k in range(1, won + 1):
+            step = title.replay(NumberStream(RoundSeeds(s, c, n)), {}, [Action("spin")] * k)
+            stops.append(step.view["stops"])
+        result = CliRunner().invoke(
+            app,
+            ["fair", "verify", "slots", "--title", "dragons-hoard", "--spins", str(won + 1),
+             "--server-seed", s, "--client-seed", c, "--nonce", str(n), "--json"],
+        )  # fmt: skip
+        assert json.loads(result.stdout) == {"spins": stops}
+        checked += 1
+        if checked == 3:
+            break
+    assert checked == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--title", "dice"], "rgs.invalid_fair_parameter"),
+        ([], "rgs.invalid_fair_parameter"),
+        (["--title", "lucky-sevens", "--spins", "0"], "rgs.invalid_fair_parameter"),
+    ],
+)
+def test_slots_verification_needs_a_slot_title_and_a_sane_number_of_spins(args, code):
+    result = CliRunner().invoke(
+        app,
+        ["fair", "verify", "slots", *args, "--server-seed", "ab" * 32, "--client-seed", "c",
+         "--nonce", "0", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert code in result.stderr

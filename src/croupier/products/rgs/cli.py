@@ -13,7 +13,8 @@ import typer
 
 from croupier.kernel.cli import JsonFlag
 from croupier.kernel.errors import DomainError
-from croupier.products.rgs.fair import FAIR_GAMES, commitment, verify_outcome
+from croupier.products.rgs.fair import commitment
+from croupier.products.rgs.verification import GAMES, verify
 
 fair_app = typer.Typer(
     help="Provably fair rounds: verify an outcome, compute a commitment.", no_args_is_help=True
@@ -27,7 +28,7 @@ def _fail(exc: DomainError) -> typer.Exit:
 
 @fair_app.command("verify")
 def fair_verify(
-    game: Annotated[str, typer.Argument(help=f"One of: {', '.join(FAIR_GAMES)}.")],
+    game: Annotated[str, typer.Argument(help=f"One of: {', '.join(GAMES)}.")],
     server_seed: Annotated[str, typer.Option(help="The revealed server seed (64 hex).")],
     client_seed: Annotated[str, typer.Option(help="The player's client seed.")],
     nonce: Annotated[int, typer.Option(help="The round's nonce (0 for the first round).")],
@@ -35,11 +36,15 @@ def fair_verify(
     mines: Annotated[int | None, typer.Option(help="mines: how many (default 3).")] = None,
     rows: Annotated[int | None, typer.Option(help="plinko: rows, 8-16 (default 16).")] = None,
     segments: Annotated[int | None, typer.Option(help="wheel: segments (default 10).")] = None,
+    title: Annotated[str | None, typer.Option(help="slots: the title's code.")] = None,
+    spins: Annotated[
+        int | None, typer.Option(help="slots: spins to read, base spin first (default 1).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The outcome of one round, as the game computed it."""
     try:
-        outcome = verify_outcome(
+        outcome = verify(
             game,
             server_seed,
             client_seed,
@@ -48,6 +53,8 @@ def fair_verify(
             mines=mines,
             rows=rows,
             segments=segments,
+            title=title,
+            spins=spins,
         )
     except DomainError as exc:
         raise _fail(exc) from None

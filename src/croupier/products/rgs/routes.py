@@ -18,7 +18,9 @@ from croupier.kernel.config import Settings
 from croupier.kernel.ratelimit import Limit, RateLimited
 from croupier.kernel.web import ViewModel, client_ip, problem_responses, rate_limit
 from croupier.products.rgs.errors import InvalidClientSeed, InvalidFairParameter, InvalidServerSeed
-from croupier.products.rgs.fair import FAIR_GAMES, commitment, verify_outcome
+from croupier.products.rgs.fair import commitment
+from croupier.products.rgs.verification import GAMES
+from croupier.products.rgs.verification import verify as verify_round
 
 router = APIRouter(tags=["provably fair"])
 _PAGE = Path(__file__).with_name("verify.html")
@@ -30,7 +32,7 @@ class FairVerificationOut(ViewModel):
     commitment: str = Field(description="sha256 of the server seed: what was shown before play")
     outcome: dict[str, Any] = Field(
         description="dice {roll}, roulette {pocket}, limbo {multiplier}, cards {cards}, "
-        "keno {drawn}, mines {mines}, plinko {path, slot}, wheel {segment}"
+        "keno {drawn}, mines {mines}, plinko {path, slot}, wheel {segment}, slots {spins}"
     )
 
 
@@ -43,7 +45,7 @@ class FairVerificationOut(ViewModel):
 )
 def verify(
     request: Request,
-    game: Annotated[str, Query(description=f"One of: {', '.join(FAIR_GAMES)}")],
+    game: Annotated[str, Query(description=f"One of: {', '.join(GAMES)}")],
     server_seed: Annotated[str, Query(max_length=64)],
     client_seed: Annotated[str, Query(max_length=64)],
     nonce: Annotated[int, Query(ge=0, le=2**63 - 1)],
@@ -51,6 +53,8 @@ def verify(
     mines: Annotated[int | None, Query(description="mines (default 3)")] = None,
     rows: Annotated[int | None, Query(description="plinko rows (default 16)")] = None,
     segments: Annotated[int | None, Query(description="wheel segments (default 10)")] = None,
+    title: Annotated[str | None, Query(max_length=40, description="slots: the title")] = None,
+    spins: Annotated[int | None, Query(description="slots: spins to read (default 1)")] = None,
 ) -> FairVerificationOut:
     """The outcome of one round from its revealed seeds, and the commitment to compare with
     the one shown before play."""
@@ -65,7 +69,7 @@ def verify(
         client_ip(request),
         what="verifications",
     )
-    outcome = verify_outcome(
+    outcome = verify_round(
         game,
         server_seed,
         client_seed,
@@ -74,6 +78,8 @@ def verify(
         mines=mines,
         rows=rows,
         segments=segments,
+        title=title,
+        spins=spins,
     )
     return FairVerificationOut(
         game=game, nonce=nonce, commitment=commitment(server_seed), outcome=outcome
