@@ -21,6 +21,7 @@ from croupier.products.rgs.games import (
     mines,
     plinko,
     roulette,
+    sic_bo,
     slots_titles,
     wheel,
 )
@@ -39,6 +40,7 @@ _ALL: tuple[Title, ...] = (
     *baccarat.TITLES,
     *dragon_tiger.TITLES,
     *casino_war.TITLES,
+    *sic_bo.TITLES,
     mines.Mines(),
     *hilo.TITLES,
     *blackjack.TITLES,
