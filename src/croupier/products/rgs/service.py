@@ -417,6 +417,38 @@ def _outcome_json(step: Step) -> str:
     return json.dumps(view, sort_keys=True)
 
 
+def _with_house(
+    session: Session,
+    clock: Clock,
+    row: RgsRound,
+    transfer_id: str,
+    cash_account_id: str,
+    amount: int,
+    *,
+    stake: bool,
+) -> None:
+    """A stake (player to the rgs house account) or a win (the other way) of ``row``."""
+    house = platform_account(
+        session, clock, kind=AccountKind.HOUSE, currency_code=row.currency, name=HOUSE_ACCOUNT
+    )
+    debit, credit = (cash_account_id, house.id) if stake else (house.id, cash_account_id)
+    create_transfers(
+        session,
+        clock,
+        [
+            NewTransfer(
+                id=transfer_id,
+                debit_account_id=debit,
+                credit_account_id=credit,
+                amount=amount,
+                currency=row.currency,
+                code="bet" if stake else "win",
+                reference=row.id,
+            )
+        ],
+    )[0].unwrap()
+
+
 def _units(view: dict[str, Any]) -> Fraction:
     """Stakes committed so far, in units of the round's first stake (a title that lets the
     player stake more, by doubling or splitting, says so with ``units_staked``)."""
@@ -441,8 +473,9 @@ def act(
     ``step_number`` is how many moves the round has had: a move sent for a step that is past
     is refused (``rgs.action_out_of_turn``), except the same move sent again, which answers the
     round as it is (a retry). A move on a settled round is ``rgs.round_finished``. When the move
-    ends the round, the win is credited through the ledger (``rgs:<round>:win``). Moves need no
-    policy decision: a round already open is always allowed to finish (GLI-19 §4.15).
+    ends the round, the win is credited through the ledger (``rgs:<round>:win``). A move that
+    stakes nothing more needs no policy decision: a round already open may always finish
+    (GLI-19 §4.15); one that stakes more (a double) is a new wager and policy decides.
     """
     row = session.scalars(
         select(RgsRound).where(RgsRound.id == round_id).with_for_update()
@@ -475,25 +508,10 @@ def act(
         extra = int(row.stake * raised)
         product = _product(game.mechanic)
         may_bet(session, clock, player_id, product, extra).raise_if_refused()
-        house = platform_account(
-            session, clock, kind=AccountKind.HOUSE, currency_code=row.currency,
-            name=HOUSE_ACCOUNT,
+        _with_house(
+            session, clock, row, f"rgs:{row.id}:stake:{len(actions)}",
+            player.cash_account_id, extra, stake=True,
         )  # fmt: skip
-        create_transfers(
-            session,
-            clock,
-            [
-                NewTransfer(
-                    id=f"rgs:{row.id}:stake:{len(actions)}",
-                    debit_account_id=player.cash_account_id,
-                    credit_account_id=house.id,
-                    amount=extra,
-                    currency=row.currency,
-                    code="bet",
-                    reference=row.id,
-                )
-            ],
-        )[0].unwrap()
     row.actions = json.dumps(actions, sort_keys=True)
     row.outcome = _outcome_json(step)
     if step.finished:
@@ -503,25 +521,10 @@ def act(
         row.state = "settled"
         row.settled_at = clock.now()
         if row.payout > 0:
-            house = platform_account(
-                session, clock, kind=AccountKind.HOUSE, currency_code=row.currency,
-                name=HOUSE_ACCOUNT,
+            _with_house(
+                session, clock, row, f"rgs:{row.id}:win", player.cash_account_id, row.payout,
+                stake=False,
             )  # fmt: skip
-            create_transfers(
-                session,
-                clock,
-                [
-                    NewTransfer(
-                        id=f"rgs:{row.id}:win",
-                        debit_account_id=house.id,
-                        credit_account_id=player.cash_account_id,
-                        amount=row.payout,
-                        currency=row.currency,
-                        code="win",
-                        reference=row.id,
-                    )
-                ],
-            )[0].unwrap()
     row.balance_after = get_balance(session, player.cash_account_id).posted
     session.flush()
     return _round_view(row, pair)

@@ -49,19 +49,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Final
+from typing import Final
 
-from croupier.products.rgs.errors import InvalidBet
 from croupier.products.rgs.fair import CARDS, RANKS, NumberStream
 from croupier.products.rgs.games.base import Params, Play, SingleDrawTitle
+from croupier.products.rgs.games.bets import check_kind_bets
 from croupier.products.rgs.math import Outcome
 
 KINDS: Final = ("player", "banker", "tie", "player_pair", "banker_pair")
-MIN_BETS: Final = 1
-MAX_BETS: Final = len(KINDS)  # one bet per kind: the weight says how much
-MIN_WEIGHT: Final = 1
-MAX_WEIGHT: Final = 1_000
-DEFAULT_WEIGHT: Final = 1
 
 PLAYER: Final = "player"
 BANKER: Final = "banker"
@@ -197,10 +192,6 @@ def _returns(bets: BetKey) -> Mapping[Result, Fraction]:
     return table
 
 
-def _refused(index: int, detail: str) -> InvalidBet:
-    return InvalidBet(f"Bet {index + 1}: {detail}", parameter="bets", bet=index)
-
-
 @dataclass(frozen=True)
 class Baccarat:
     code: str = "baccarat"
@@ -209,32 +200,7 @@ class Baccarat:
     fair_game: str = "cards"
 
     def check(self, params: Params) -> Params:
-        bets = params.get("bets")
-        if not isinstance(bets, list | tuple) or not MIN_BETS <= len(bets) <= MAX_BETS:
-            raise InvalidBet(f"bets is a list of {MIN_BETS} to {MAX_BETS} bets.", parameter="bets")
-        checked = [self._check_bet(bet, i) for i, bet in enumerate(bets)]
-        seen: set[str] = set()
-        for i, bet in enumerate(checked):
-            if bet["kind"] in seen:
-                raise _refused(i, f"one {bet['kind']} bet per round: raise its weight instead.")
-            seen.add(bet["kind"])
-        return {"bets": checked}
-
-    def _check_bet(self, bet: object, index: int) -> dict[str, Any]:
-        if not isinstance(bet, Mapping):
-            raise _refused(index, "a bet is an object with a kind and a weight.")
-        kind = bet.get("kind")
-        if not isinstance(kind, str) or kind not in KINDS:
-            raise _refused(index, f"kind is one of {', '.join(KINDS)}.")
-        weight = bet.get("weight", DEFAULT_WEIGHT)
-        if isinstance(weight, bool) or not isinstance(weight, int):
-            raise _refused(index, "weight is a whole number.")
-        if not MIN_WEIGHT <= weight <= MAX_WEIGHT:
-            raise _refused(index, f"weight is from {MIN_WEIGHT} to {MAX_WEIGHT}.")
-        extra = set(bet) - {"kind", "weight"}
-        if extra:
-            raise _refused(index, f"{kind} takes no {', '.join(sorted(map(str, extra)))}.")
-        return {"kind": kind, "weight": weight}
+        return check_kind_bets(params, KINDS)
 
     def _table(self, params: Params) -> Mapping[Result, Fraction]:
         return _returns(tuple((bet["kind"], bet["weight"]) for bet in params["bets"]))
