@@ -217,6 +217,20 @@ _OPEN_EXCLUSIONS = (
 )
 
 
+def _limit_row(
+    session: Session, player_id: str, kind: LimitKind, period: LimitPeriod, *, set_by: str
+) -> RgLimit | None:
+    """The player's limit of ``kind`` over ``period`` set by the player or the operator."""
+    return session.scalars(
+        select(RgLimit).where(
+            RgLimit.player_id == player_id,
+            RgLimit.kind == kind.value,
+            RgLimit.period == period.value,
+            RgLimit.set_by == set_by,
+        )
+    ).one_or_none()
+
+
 def set_limit(
     session: Session,
     clock: Clock,
@@ -247,14 +261,7 @@ def set_limit(
             period=period.value,
         )
     now = clock.now()
-    row = session.scalars(
-        select(RgLimit).where(
-            RgLimit.player_id == player_id,
-            RgLimit.kind == kind.value,
-            RgLimit.period == period.value,
-            RgLimit.set_by == "player",
-        )
-    ).one_or_none()
+    row = _limit_row(session, player_id, kind, period, set_by="player")
     audit: dict[str, object] = {"kind": kind.value, "period": period.value}
     before: dict[str, object] | None
     if row is None:
@@ -319,14 +326,7 @@ def confirm_limit_increase(
 ) -> LimitView:
     """Apply a requested raise once its cooling-off has passed, on the player's confirmation."""
     player = get_player(session, player_id, brand_scope=None)
-    row = session.scalars(
-        select(RgLimit).where(
-            RgLimit.player_id == player_id,
-            RgLimit.kind == kind.value,
-            RgLimit.period == period.value,
-            RgLimit.set_by == "player",
-        )
-    ).one_or_none()
+    row = _limit_row(session, player_id, kind, period, set_by="player")
     if row is None or row.pending_amount is None or row.pending_effective_at is None:
         raise errors.NoPendingChange()
     now = clock.now()
@@ -805,14 +805,7 @@ def set_operator_limit(
         raise errors.InvalidLimit()
     player = get_player(session, player_id, brand_scope=brand_scope)
     now = clock.now()
-    row = session.scalars(
-        select(RgLimit).where(
-            RgLimit.player_id == player_id,
-            RgLimit.kind == kind.value,
-            RgLimit.period == period.value,
-            RgLimit.set_by == "operator",
-        )
-    ).one_or_none()
+    row = _limit_row(session, player_id, kind, period, set_by="operator")
     before = None if row is None else {"amount": row.amount}
     if amount is None:
         if row is not None:
