@@ -186,3 +186,15 @@ def test_a_gb_slot_keeps_the_2_5_second_cycle_and_the_5_pound_stake_cap(db, cloc
     assert first.status_code == 201, first.text
     assert_problem(early, 429, "rgs.too_fast")
     assert on_time.status_code == 201, on_time.text
+
+
+@pytest.mark.parametrize("client_seed", ["a:b", "", "has space", "é", "x" * 65, 7])
+def test_a_bad_client_seed_is_refused_and_the_seeds_in_play_stay(db, clock, player, client_seed):
+    client, _ = player
+    before = client.get("/api/v1/me/seeds").json()
+    refused = client.post("/api/v1/me/seeds/rotate", json={"client_seed": client_seed})
+    after = client.get("/api/v1/me/seeds").json()
+    assert refused.status_code == 422
+    assert refused.json()["code"] in ("rgs.invalid_client_seed", "request.invalid")
+    assert after == before
+    assert client.get("/api/v1/me/seeds/revealed").json() == []
