@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -55,6 +56,7 @@ from croupier.policy.compliance.routes import webhook_router
 from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
 from croupier.products.rgs.games.catalogue import warm_par_sheets
+from croupier.products.rgs.jobs import interrupted_rounds_loop
 from croupier.products.rgs.player_routes import router as games_router
 from croupier.products.rgs.routes import router as fair_router
 
@@ -217,8 +219,21 @@ def create_app(
         app.state.operator_authenticator = authenticate_operator
         app.state.rng = default_rng()  # one per process: a health failure stops all its play
         app.state.keyring = Keyring.of(settings)  # production: no keys, no start
+        stop_jobs = threading.Event()
         if settings.env is not Environment.TEST:
             threading.Thread(target=warm_par_sheets, name="par-sheets", daemon=True).start()
+            if settings.rgs_interrupted_check_seconds:
+                threading.Thread(
+                    target=interrupted_rounds_loop,
+                    args=(db, app_clock, app.state.keyring),
+                    kwargs={
+                        "idle_for": timedelta(seconds=settings.rgs_interrupted_after_seconds),
+                        "every_seconds": settings.rgs_interrupted_check_seconds,
+                        "stop": stop_jobs,
+                    },
+                    name="rgs-interrupted-rounds",
+                    daemon=True,
+                ).start()
         registers = registers_for(settings)
         app.state.registers = registers
         geolocation = Geolocation(
@@ -233,6 +248,7 @@ def create_app(
         try:
             yield
         finally:
+            stop_jobs.set()
             if owns_database:
                 db.dispose()
 

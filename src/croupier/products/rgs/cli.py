@@ -161,3 +161,66 @@ def games_math(
             f"{float(s.win_frequency):>8.2%} {s.volatility:>10.3f} "
             f"{float(s.max_multiplier):>11,.2f}x {odds:>14}"
         )
+
+
+@games_app.command("complete-rounds")
+def games_complete_rounds(
+    idle_minutes: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Rounds that have not moved for this long (default: "
+            "CROUPIER_RGS_INTERRUPTED_AFTER_SECONDS, 10 minutes).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Interrupted rounds (GLI-19 §4.16): play on those that need no input (free spins) to
+    their end; list how many stay held for the player's choice and the stakes they hold."""
+    from datetime import timedelta
+
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from croupier.kernel.cli import cli_database
+    from croupier.kernel.crypto import Keyring
+    from croupier.products.rgs.jobs import complete_interrupted_rounds
+
+    with cli_database() as (settings, database, clock):
+        idle = (
+            timedelta(minutes=idle_minutes)
+            if idle_minutes is not None
+            else timedelta(seconds=settings.rgs_interrupted_after_seconds)
+        )
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("rounds examined: {task.completed}"),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("rounds", total=None)
+            report = complete_interrupted_rounds(
+                database,
+                clock,
+                Keyring.of(settings),
+                idle_for=idle,
+                progress=lambda n: bar.advance(task, n),
+            )
+    payload = {
+        "examined": report.examined,
+        "completed": report.completed,
+        "held": len(report.held),
+        "failed": report.failed,
+        "held_stakes": report.held_stakes,
+    }
+    if as_json:
+        typer.echo(json.dumps(payload, sort_keys=True))
+    else:
+        typer.echo(
+            f"examined {report.examined}: {len(report.completed)} completed, "
+            f"{len(report.held)} held for the player's choice, {len(report.failed)} failed"
+        )
+        for currency, held in sorted(report.held_stakes.items()):
+            typer.echo(f"  held stakes {currency}: {held} ledger units")
+    if report.failed:
+        raise typer.Exit(1)

@@ -88,3 +88,41 @@ class RoundOpen(DomainError):
     code = "rgs.round_open"
     status = 409
     title = "Finish the open round first: rotating now would reveal its outcome"
+
+
+class UnfinishedRound(DomainError):
+    # GLI-19 §4.16: an interrupted game is resolved before the same game can start again.
+    code = "rgs.unfinished_round"
+    status = 409
+    title = "Finish your open round of this game before starting another"
+
+
+class AutoplayNotAllowed(DomainError):
+    # GLI-19 §4.9.2: autoplay is switchable per jurisdiction (UKGC RTS 8C, Sweden, Germany,
+    # Ontario: none).
+    code = "rgs.autoplay_not_allowed"
+    status = 403
+    title = "Autoplay is not allowed where you play, or not for this game"
+
+
+class InvalidAutoplay(RgsError):
+    code = "rgs.invalid_autoplay"
+    title = "The autoplay settings are not valid"
+
+
+class AutoplayNotFound(DomainError):
+    code = "rgs.autoplay_not_found"
+    status = 404
+    title = "There is no such autoplay of yours"
+
+
+class AutoplayRunning(DomainError):
+    code = "rgs.autoplay_running"
+    status = 409
+    title = "An autoplay of yours is already running: stop it first"
+
+
+class AutoplayStopped(DomainError):
+    code = "rgs.autoplay_stopped"
+    status = 409
+    title = "The autoplay has stopped"

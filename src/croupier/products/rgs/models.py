@@ -64,14 +64,69 @@ class RgsRound(Base):
     # from the seeds, so nothing hidden (where the mines are) is stored in the clear.
     actions: Mapped[str] = mapped_column(Text, server_default="[]")
     state: Mapped[str] = mapped_column(String(16))  # "open" or "settled"
+    # The autoplay session that played the round, if any (GLI-19 §4.9.2).
+    autoplay_id: Mapped[str | None] = mapped_column(ForeignKey("rgs_autoplays.id"))
     balance_before: Mapped[int] = mapped_column(BigInteger)
     balance_after: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the round last moved (its start, then each move): how long an interrupted round has
+    # waited (GLI-19 §4.16).
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("player_id", "round_key", name="uq_rgs_rounds_player_round_key"),
         # A nonce is one round, whatever else goes wrong.
         UniqueConstraint("seed_pair_id", "nonce", name="uq_rgs_rounds_seed_pair_id_nonce"),
         Index("ix_rgs_rounds_player_id_created_at", "player_id", "created_at"),
+        # Open rounds: one per player and title (§4.16), and the interrupted-rounds job.
+        Index(
+            "ix_rgs_rounds_open",
+            "player_id",
+            "title",
+            postgresql_where=text("state = 'open'"),
+            sqlite_where=text("state = 'open'"),
+        ),
+    )
+
+
+class RgsAutoplay(Base):
+    """A player's autoplay session (GLI-19 §4.9.2): the same bet for up to ``rounds`` rounds,
+    stopped by the player at any time, or by the server at the player's thresholds: a net loss
+    of ``loss_limit`` or a single win of at least ``single_win_limit``.
+
+    The client paces the rounds (each is its own request, with its own round key, so the
+    jurisdiction's minimum game cycle still holds); the server keeps the counters and refuses a
+    round once the session has stopped.
+    """
+
+    __tablename__ = "rgs_autoplays"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    player_id: Mapped[str] = mapped_column(ForeignKey("players.id"))
+    title: Mapped[str] = mapped_column(String(40))
+    params: Mapped[str] = mapped_column(Text)  # JSON, as checked
+    currency: Mapped[str] = mapped_column(String(8))
+    stake: Mapped[int] = mapped_column(BigInteger)
+    rounds: Mapped[int] = mapped_column(BigInteger)
+    rounds_played: Mapped[int] = mapped_column(BigInteger, default=0)
+    loss_limit: Mapped[int] = mapped_column(BigInteger)
+    single_win_limit: Mapped[int | None] = mapped_column(BigInteger)
+    staked: Mapped[int] = mapped_column(BigInteger, default=0)
+    returned: Mapped[int] = mapped_column(BigInteger, default=0)
+    state: Mapped[str] = mapped_column(String(16))  # "running" or "stopped"
+    stop_reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_rgs_autoplays_player_id_created_at", "player_id", "created_at"),
+        # One running session per player: two at once would double the pace of play.
+        Index(
+            "uq_rgs_autoplays_running_player",
+            "player_id",
+            unique=True,
+            postgresql_where=text("state = 'running'"),
+            sqlite_where=text("state = 'running'"),
+        ),
     )

@@ -246,7 +246,7 @@ def _check_round_key(key: object) -> str:
     return key
 
 
-def _check_stake(stake: object, currency: str) -> int:
+def check_stake(stake: object, currency: str) -> int:
     low, high = Money.parse(MIN_STAKE, currency).amount, Money.parse(MAX_STAKE, currency).amount
     if isinstance(stake, bool) or not isinstance(stake, int) or not low <= stake <= high:
         raise errors.InvalidStake(
@@ -287,6 +287,20 @@ def _game_speed(
         )
 
 
+def _no_open_round(session: Session, player_id: str, title: str) -> None:
+    """GLI-19 §4.16: an interrupted round is resolved before the same game starts again."""
+    open_round = session.scalar(
+        select(RgsRound.id)
+        .where(RgsRound.player_id == player_id, RgsRound.title == title, RgsRound.state == "open")
+        .limit(1)
+    )
+    if open_round is not None:
+        raise errors.UnfinishedRound(
+            f"Your round {open_round} of {title} is still open: finish it first.",
+            round_id=open_round,
+        )
+
+
 def _multiplier_text(m: Fraction) -> str:
     return str(m)  # "99/50", "0", "3"
 
@@ -302,6 +316,7 @@ def play_round(
     registers: Registers | None = None,
     geolocation: Geolocation | None = None,
     ip: str | None = None,
+    autoplay_id: str | None = None,
 ) -> RoundView:
     """Play one single-draw round (see the module docstring). Bad input, a refusal by policy,
     too little money or a game started too soon raise a domain error and move nothing."""
@@ -324,7 +339,9 @@ def play_round(
         pair = session.get(RgsSeedPair, existing.seed_pair_id)
         assert pair is not None
         return _round_view(existing, pair, replayed=True)
-    stake = _check_stake(request.stake, player.currency)
+    stake = check_stake(request.stake, player.currency)
+    if is_multi_step(game):
+        _no_open_round(session, player_id, game.code)
     product = _product(game.mechanic)
     decision: Decision = may_bet(
         session,
@@ -404,6 +421,8 @@ def play_round(
         balance_after=before - stake + payout,
         created_at=now,
         settled_at=now if step.finished else None,
+        moved_at=now,
+        autoplay_id=autoplay_id,
     )
     session.add(row)
     session.flush()
@@ -514,6 +533,7 @@ def act(
         )  # fmt: skip
     row.actions = json.dumps(actions, sort_keys=True)
     row.outcome = _outcome_json(step)
+    row.moved_at = clock.now()
     if step.finished:
         multiplier = step.multiplier if step.multiplier is not None else Fraction(0)
         row.payout = int(row.stake * multiplier)
@@ -571,3 +591,85 @@ def list_rounds(
         stmt = stmt.where(RgsRound.created_at < before)
     stmt = stmt.order_by(RgsRound.created_at.desc(), RgsRound.id.desc()).limit(limit)
     return [_round_view(r, p) for r, p in session.execute(stmt).all()]
+
+
+# -- interrupted rounds (GLI-19 §4.16) ---------------------------------------------------------
+
+DEFAULT_INTERRUPTED_AFTER: Final = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptedRound:
+    """An open round that has not moved for a while: its stake is held until it settles."""
+
+    id: str
+    player_id: str
+    title: str
+    currency: str
+    stake: int
+    created_at: datetime
+    moved_at: datetime | None
+
+
+def interrupted_rounds(
+    session: Session,
+    clock: Clock,
+    *,
+    idle_for: timedelta = DEFAULT_INTERRUPTED_AFTER,
+    limit: int = 500,
+    after_id: str | None = None,
+) -> list[InterruptedRound]:
+    """Open rounds that have not moved for ``idle_for``, by id (a page of ``limit`` after
+    ``after_id``): the wagers held in interrupted games (GLI-19 §2.9 and §4.16)."""
+    cutoff = clock.now() - idle_for
+    last_move = func.coalesce(RgsRound.moved_at, RgsRound.created_at)
+    page = [RgsRound.state == "open", last_move < cutoff]
+    if after_id is not None:
+        page.append(RgsRound.id > after_id)
+    rows = session.execute(
+        select(
+            RgsRound.id,
+            RgsRound.player_id,
+            RgsRound.title,
+            RgsRound.currency,
+            RgsRound.stake,
+            RgsRound.created_at,
+            RgsRound.moved_at,
+        )
+        .where(*page)
+        .order_by(RgsRound.id)
+        .limit(limit)
+    ).all()
+    return [InterruptedRound(*r) for r in rows]
+
+
+def complete_interrupted_round(
+    session: Session, clock: Clock, keyring: Keyring, round_id: str
+) -> RoundView | None:
+    """Play on an open round by itself while the player has no choice left (free spins), to
+    its end if it can (GLI-19 §4.16: completed automatically where no input is needed).
+
+    Answers the round if it moved, or None if it waits for the player's choice (it stays
+    held, resumed with its exact state when the player comes back) or is no longer open.
+    Each move goes through :func:`act`, so its money moves once, under its own transfer id.
+    """
+    row = session.scalars(
+        select(RgsRound).where(RgsRound.id == round_id).with_for_update()
+    ).one_or_none()
+    if row is None or row.state != "open":
+        return None
+    game = title_of(row.title)
+    assert is_multi_step(game)
+    pair = session.get(RgsSeedPair, row.seed_pair_id)
+    assert pair is not None
+    server_seed = keyring.open(pair.server_seed_sealed, pair.id).decode("ascii")
+    done = [_action_of(a) for a in json.loads(row.actions)]
+    params = json.loads(row.params)
+    view: RoundView | None = None
+    while True:
+        stream = NumberStream(RoundSeeds(server_seed, pair.client_seed, row.nonce))
+        step = game.replay(stream, params, done)
+        if step.finished or step.automatic is None:
+            return view
+        view = act(session, clock, keyring, row.player_id, row.id, len(done), step.automatic)
+        done.append(step.automatic)

@@ -92,12 +92,17 @@ class Step:
     ``view`` is what the player may see now (never a hidden card or mine of an unfinished
     round); ``allowed`` the actions open to them. A finished step has the multiplier the round
     pays (0 when lost); an unfinished one has ``multiplier`` None.
+
+    ``automatic`` is the move an unfinished round makes by itself because the player has no
+    choice left (the next free spin): an interrupted round is completed with it (GLI-19 §4.16).
+    A step that waits for a real choice (a tile, hit or stand) has none.
     """
 
     finished: bool
     view: dict[str, Any]
     allowed: tuple[str, ...] = ()
     multiplier: Fraction | None = None
+    automatic: Action | None = None
 
 
 class MultiStepTitle(Protocol):

@@ -187,7 +187,8 @@ class SlotTitle:
             "total": machine.text(total),
         }
         if left:
-            return Step(finished=False, view=view, allowed=(SPIN,))
+            # A free spin is no choice: an interrupted round spins on by itself (§4.16).
+            return Step(finished=False, view=view, allowed=(SPIN,), automatic=Action(SPIN))
         return Step(finished=True, view=view, multiplier=machine.multiplier(total))
 
     def distribution(
