@@ -14,7 +14,7 @@ from croupier.kernel.crypto import Keyring
 from croupier.kernel.web import AppClock, DbSession, ViewModel, client_ip, problem_responses
 from croupier.policy.compliance import errors as compliance_errors
 from croupier.policy.rg.errors import RealityCheckDue
-from croupier.products.rgs import errors, service
+from croupier.products.rgs import autoplay, errors, service
 from croupier.products.rgs.games.base import Action
 from croupier.products.rgs.games.catalogue import TITLES, par_sheets, title
 from croupier.products.rgs.math import ParSheet
@@ -27,6 +27,7 @@ BET_REFUSALS = (
     errors.RoundKeyReused,
     errors.TooFast,
     errors.TitleNotFound,
+    errors.UnfinishedRound,
     InsufficientFunds,
     compliance_errors.SelfExcluded,
     compliance_errors.TimedOut,
@@ -324,3 +325,151 @@ def act(
             Action(body.action, body.args),
         )
     )
+
+
+# -- autoplay (GLI-19 §4.9.2) ------------------------------------------------------------------
+
+
+class AutoplayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=40, description="A single-draw title or a slot")
+    stake: int = Field(strict=True, description="Ledger units of your currency, every round")
+    params: dict[str, Any] = Field(default_factory=dict, description="The title's bet")
+    rounds: int = Field(strict=True, description=f"1 to {autoplay.MAX_ROUNDS}")
+    loss_limit: int = Field(
+        strict=True, description="Stop before the net loss could pass this (ledger units)"
+    )
+    single_win_limit: int | None = Field(
+        default=None, strict=True, description="Stop after a round that pays at least this"
+    )
+
+
+class AutoplayOut(ViewModel):
+    id: str
+    title: str
+    params: dict[str, Any]
+    currency: str
+    stake: int
+    rounds: int
+    rounds_played: int
+    loss_limit: int
+    single_win_limit: int | None
+    staked: int
+    returned: int
+    net: int = Field(description="returned − staked")
+    state: str = Field(description="running or stopped")
+    stop_reason: str | None = Field(description="player, rounds_done, loss_limit or single_win")
+    created_at: datetime
+    stopped_at: datetime | None
+
+
+class AutoplayRoundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    round_key: str = Field(
+        max_length=64, description="Your id for this round: sending it again is safe"
+    )
+
+
+class AutoplayRoundOut(BaseModel):
+    round: RoundOut
+    autoplay: AutoplayOut
+
+
+AUTOPLAY_REFUSALS = (
+    errors.AutoplayNotAllowed,
+    errors.InvalidAutoplay,
+    errors.AutoplayRunning,
+    errors.InvalidBet,
+    errors.InvalidStake,
+    errors.TitleNotFound,
+)
+
+
+@router.post(
+    "/me/autoplay",
+    response_model=AutoplayOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*SESSION_ERRORS, *AUTOPLAY_REFUSALS),
+)
+def start_autoplay(
+    body: AutoplayIn, auth: CurrentPlayer, session: DbSession, clock: AppClock
+) -> AutoplayOut:
+    """Start an autoplay: the same bet for up to `rounds` rounds, stopping before the net
+    loss could pass `loss_limit`, after a round paying at least `single_win_limit`, or when
+    you stop it. Not offered where your jurisdiction forbids autoplay, nor for games with
+    choices within a round. Then ask for each round with `POST /me/autoplay/{id}/rounds`."""
+    view = autoplay.start_autoplay(
+        session,
+        clock,
+        auth.player_id,
+        autoplay.AutoplayRequest(
+            body.title, body.stake, body.params, body.rounds, body.loss_limit,
+            body.single_win_limit,
+        ),
+    )  # fmt: skip
+    return AutoplayOut.of(view)
+
+
+@router.get(
+    "/me/autoplay/{autoplay_id}",
+    response_model=AutoplayOut,
+    responses=problem_responses(*SESSION_ERRORS, errors.AutoplayNotFound),
+)
+def get_autoplay(
+    autoplay_id: Annotated[str, Path(max_length=40)], auth: CurrentPlayer, session: DbSession
+) -> AutoplayOut:
+    """An autoplay of yours, with its counters and why it stopped."""
+    view = autoplay.get_autoplay(session, auth.player_id, autoplay_id)
+    return AutoplayOut.of(view)
+
+
+@router.post(
+    "/me/autoplay/{autoplay_id}/stop",
+    response_model=AutoplayOut,
+    responses=problem_responses(*SESSION_ERRORS, errors.AutoplayNotFound),
+)
+def stop_autoplay(
+    autoplay_id: Annotated[str, Path(max_length=40)],
+    auth: CurrentPlayer,
+    session: DbSession,
+    clock: AppClock,
+) -> AutoplayOut:
+    """Stop your autoplay now: no further round is played."""
+    view = autoplay.stop_autoplay(session, clock, auth.player_id, autoplay_id)
+    return AutoplayOut.of(view)
+
+
+@router.post(
+    "/me/autoplay/{autoplay_id}/rounds",
+    response_model=AutoplayRoundOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        *SESSION_ERRORS, *BET_REFUSALS, errors.AutoplayNotFound, errors.AutoplayStopped,
+        errors.AutoplayNotAllowed,
+    ),
+)  # fmt: skip
+def play_autoplay_round(
+    autoplay_id: Annotated[str, Path(max_length=40)],
+    body: AutoplayRoundIn,
+    auth: CurrentPlayer,
+    session: DbSession,
+    clock: AppClock,
+    request: Request,
+) -> AutoplayRoundOut:
+    """The autoplay's next round, with its bet: every policy check and the minimum time
+    between games apply as to any round. The answer shows whether the autoplay has stopped."""
+    played, view = autoplay.play_autoplay_round(
+        session,
+        clock,
+        _keyring(request),
+        auth.player_id,
+        autoplay_id,
+        body.round_key,
+        login_session_id=auth.session_id,
+        registers=request.app.state.registers,
+        geolocation=request.app.state.geolocation,
+        ip=client_ip(request),
+    )
+    return AutoplayRoundOut(round=RoundOut.of(played), autoplay=AutoplayOut.of(view))
