@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -217,6 +218,12 @@ def _hmac(key: bytes, message: bytes) -> bytes:
     return state.digest()
 
 
+@lru_cache(maxsize=64)
+def _words(count: int) -> struct.Struct:
+    """``count`` big-endian 4-byte numbers."""
+    return struct.Struct(f">{count}I")
+
+
 class NumberStream:
     """The byte stream of PROTOCOLS.md §1 and the numbers read from it.
 
@@ -273,6 +280,12 @@ class NumberStream:
             return int.from_bytes(self._block[offset : offset + NUMBER_BYTES], "big")
         return int.from_bytes(self.next_bytes(NUMBER_BYTES), "big")
 
+    def numbers(self, count: int) -> tuple[int, ...]:
+        """The next ``count`` numbers in one read: exactly what ``count`` calls of
+        :meth:`next_number` return (a keno draw, a baccarat deal read ahead), at a fraction of
+        the cost of the calls."""
+        return _words(count).unpack(self.next_bytes(NUMBER_BYTES * count))
+
     def pick(self, n: int) -> int:
         """The next number, picked from ``n`` (``1 ≤ n ≤ 2^32``)."""
         if n.__class__ is not int or not 1 <= n <= NUMBER_RANGE:
@@ -286,10 +299,9 @@ def _draw_without_replacement(
     # PROTOCOLS.md §1 keno/mines/deck: draw i takes index pick(N − i) of what remains, kept in
     # ascending (population) order; list.pop preserves that order.
     remaining = list(population)
-    drawn: list[_T] = []
-    for _ in range(count):
-        drawn.append(remaining.pop(stream.pick(len(remaining))))
-    return drawn
+    size = len(remaining)
+    # pick(n) is (k · n) >> 32 of the next number k: the numbers are read in one go.
+    return [remaining.pop((k * (size - i)) >> 32) for i, k in enumerate(stream.numbers(count))]
 
 
 # -- games -----------------------------------------------------------------------------------

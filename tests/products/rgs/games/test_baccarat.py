@@ -152,6 +152,10 @@ class _Shoe:
         assert n == 52
         return next(self._picks)
 
+    def numbers(self, count: int) -> tuple[int, ...]:
+        # The number k whose pick(52), (k · 52) >> 32, is the named card; then any card.
+        return tuple((next(self._picks, 0) * 2**32 + 51) // 52 for _ in range(count))
+
 
 def _play_cards(*codes: str):
     config = BACCARAT.check({"bets": [{"kind": "banker"}]})

@@ -66,6 +66,7 @@ TIE: Final = "tie"
 POINTS: Final[Mapping[str, int]] = {
     rank: (1 if rank == "A" else 0 if rank in "TJQK" else int(rank)) for rank in RANKS
 }
+MAX_CARDS: Final = 6  # two hands of at most three cards
 NATURAL: Final = 8  # 8 or 9 on two cards: both hands stand
 PLAYER_STANDS: Final = 6  # the player draws on 0–5
 BANKER_STANDS: Final = 6  # without a player's third card, the banker draws on 0–5
@@ -207,18 +208,22 @@ class Baccarat:
 
     def play(self, stream: NumberStream, params: Params) -> Play:
         deck = len(CARDS)
-        dealt = [CARDS[stream.pick(deck)] for _ in range(4)]  # P1, B1, P2, B2
+        # The six cards a round can need, read at once (all within the first HMAC block):
+        # card i is CARDS[pick(52)] of the i-th number, (k · 52) >> 32. A round that deals
+        # four or five uses the first four or five, as dealing them one by one would.
+        shoe = [CARDS[(k * deck) >> 32] for k in stream.numbers(MAX_CARDS)]
+        dealt = shoe[:4]  # P1, B1, P2, B2
         player, banker = [dealt[0], dealt[2]], [dealt[1], dealt[3]]
         player_total, banker_total = total(player), total(banker)
         if player_total < NATURAL and banker_total < NATURAL:
             player_third: str | None = None
             if player_total < PLAYER_STANDS:
-                player_third = CARDS[stream.pick(deck)]
+                player_third = shoe[len(dealt)]
                 player.append(player_third)
                 dealt.append(player_third)
                 player_total = total(player)
             if banker_draws(banker_total, player_third):
-                banker.append(CARDS[stream.pick(deck)])
+                banker.append(shoe[len(dealt)])
                 dealt.append(banker[-1])
                 banker_total = total(banker)
         winner = _winner(player_total, banker_total)

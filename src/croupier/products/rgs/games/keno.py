@@ -130,8 +130,13 @@ class Keno:
     def play(self, stream: NumberStream, params: Params) -> Play:
         picks = params["picks"]
         remaining = list(SQUARES)
-        drawn = [remaining.pop(stream.pick(KENO_SQUARES - i)) for i in range(KENO_DRAWS)]
-        hits = [square for square in drawn if square in picks]
+        # pick(40 − i) of draw i is (k · (40 − i)) >> 32 of its number k, read all at once.
+        drawn = [
+            remaining.pop((k * (KENO_SQUARES - i)) >> 32)
+            for i, k in enumerate(stream.numbers(KENO_DRAWS))
+        ]
+        chosen = set(picks)
+        hits = [square for square in drawn if square in chosen]
         return Play(
             multiplier=_MULTIPLIERS[self.risk][len(picks)][len(hits)],
             outcome={"drawn": drawn, "hits": hits},
