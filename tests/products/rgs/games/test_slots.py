@@ -29,7 +29,13 @@ from croupier.products.rgs.games.slots import (
     round_distribution,
     strip,
 )
-from croupier.products.rgs.games.slots_titles import DRAGONS_HOARD, LUCKY_SEVENS, TITLES
+from croupier.products.rgs.games.slots_titles import (
+    DRAGONS_HOARD,
+    FRONTIER_GOLD,
+    LUCKY_SEVENS,
+    NILE_TREASURES,
+    TITLES,
+)
 from croupier.products.rgs.math import MIN_RTP, TITLE_RTP_RANGE, par_sheet
 from croupier.products.rgs.simulate import simulation_seeds
 
@@ -152,6 +158,11 @@ TOP_AWARDS = {
     "jungle-ways": Fraction(3318, 5),
     "star-gems": Fraction(6630),
     "dragons-hoard": Fraction(29_287, 5),
+    # 2,045 line bets (3 pyramids and line wins), then 10 free spins of 13,420 (wins x2): every
+    # line crossing three wild reels.
+    "nile-treasures": Fraction(27_249, 8),
+    # 63 line bets (3 posters and a lamp line), then 10 free spins of 1,196 (wins x2).
+    "frontier-gold": Fraction(12_023, 9),
 }
 
 
@@ -277,7 +288,7 @@ def test_the_transform_primes_are_primes_with_primitive_roots_of_the_right_order
 
 
 def test_the_titles_are_slots_with_real_strips():
-    assert len({t.code for t in TITLES}) == len(TITLES) == 5
+    assert len({t.code for t in TITLES}) == len(TITLES) == 7
     mechanics = set()
     for title in TITLES:
         assert (title.mechanic, title.fair_game) == ("slots", "slots")
@@ -289,45 +300,52 @@ def test_the_titles_are_slots_with_real_strips():
         mechanics.add("ways" if title.ways_bet else f"{len(title.lines)} lines")
         if title.wild:
             mechanics.add("wild")
+        if any(window(r, s) == (title.wild,) * 3 for r in title.reels for s in range(len(r))):
+            mechanics.add("stacked wilds")
         if title.free_spins:
-            mechanics.add("free spins")
-    assert {"ways", "wild", "free spins", "20 lines"} <= mechanics
+            mechanics.add(f"free spins on {len(title.reels)} reels")
+    assert {"ways", "wild", "20 lines", "40 lines", "9 lines", "stacked wilds"} <= mechanics
+    assert {"free spins on 3 reels", "free spins on 5 reels"} <= mechanics
     assert len(set(DRAGONS_HOARD.lines)) == 25
+    assert len(set(NILE_TREASURES.lines)) == 40
 
 
-@pytest.mark.parametrize(
-    ("change", "detail"),
-    [
-        ({"reels": (strip("A B C " * 5),) * 3}, "20 to 40 stops"),
-        ({"reels": (strip("A B S C " * 5),) * 3}, "unknown symbols"),
-        ({"lines": ((1, 1, 3),)}, "one row"),
-        ({"pays": {"A": {6: 1}, "B": {3: 5}, "C": {3: 5}, "D": {3: 5}}}, "pays for counts"),
-    ],
-)
-def test_title_data_a_test_lab_would_refuse_does_not_load(change, detail):
-    fields = {
-        "code": "bad",
-        "name": "Bad",
-        "reels": (strip("A B C D " * 6),) * 3,
-        "pays": {"A": {3: 5}, "B": {3: 5}, "C": {3: 5}, "D": {3: 5}},
-        "lines": ((1, 1, 1),),
-        **change,
-    }
-    with pytest.raises(ValueError, match=detail):
-        SlotTitle(**fields)
+# The symbols per reel that slots_titles.py documents for its two newest titles: for each
+# symbol, its count on reel 1, 2, ... of the base strips, then of the free spins' strips.
+DOCUMENTED_COUNTS = {
+    NILE_TREASURES: {
+        "PHARAOH": ((1, 1, 1, 1, 1), (2, 1, 1, 1, 2)),
+        "ANUBIS": ((2, 2, 2, 2, 2), (2, 2, 2, 2, 2)),
+        "EYE": ((2, 2, 2, 2, 2), (2, 2, 2, 2, 2)),
+        "SCARAB": ((3, 2, 2, 2, 3), (3, 2, 2, 2, 3)),
+        "ANKH": ((3, 3, 3, 3, 3), (3, 3, 3, 3, 3)),
+        "A": ((4, 3, 3, 3, 4), (4, 3, 3, 3, 4)),
+        "K": ((4, 4, 4, 4, 4), (4, 3, 3, 3, 4)),
+        "Q": ((5, 4, 4, 4, 5), (5, 3, 3, 3, 5)),
+        "J": ((5, 5, 5, 5, 5), (5, 4, 4, 4, 5)),
+        "WILD": ((0, 3, 3, 3, 0), (0, 6, 6, 6, 0)),
+        "PYRAMID": ((1, 1, 1, 1, 1), (0, 0, 0, 0, 0)),
+    },
+    FRONTIER_GOLD: {
+        "NUGGET": ((1, 1, 1), (1, 1, 1)),
+        "BADGE": ((2, 2, 2), (2, 2, 2)),
+        "SHOE": ((3, 3, 3), (3, 3, 3)),
+        "LAMP": ((5, 5, 5), (5, 5, 5)),
+        "BOOT": ((7, 7, 7), (7, 7, 7)),
+        "CACTUS": ((10, 10, 10), (10, 10, 10)),
+        "WILD": ((1, 1, 1), (2, 3, 2)),
+        "WANTED": ((2, 2, 2), (0, 0, 0)),
+    },
+}
 
 
-def test_scatters_closer_than_a_window_are_refused():
-    reel = strip("S A S B C D " * 4)
-    with pytest.raises(ValueError, match="stops apart"):
-        SlotTitle(
-            code="bad",
-            name="Bad",
-            reels=(reel,) * 3,
-            pays={"A": {3: 5}, "B": {3: 5}, "C": {3: 5}, "D": {3: 5}},
-            lines=((1, 1, 1),),
-            scatter="S",
-        )
+@pytest.mark.parametrize("title", list(DOCUMENTED_COUNTS), ids=lambda t: t.code)
+def test_the_strips_hold_the_symbols_their_title_documents(title):
+    documented = DOCUMENTED_COUNTS[title]
+    for feature, strips in enumerate((title.reels, title.feature_reels)):
+        for r, reel in enumerate(strips):
+            wanted = {s: counts[feature][r] for s, counts in documented.items()}
+            assert Counter(reel) == {s: n for s, n in wanted.items() if n}
 
 
 # -- rounds ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from croupier.products.rgs.games import (
     roulette,
     sic_bo,
     slots_titles,
+    tower,
     wheel,
 )
 from croupier.products.rgs.games.base import MultiStepTitle, SingleDrawTitle
@@ -42,6 +43,7 @@ _ALL: tuple[Title, ...] = (
     *casino_war.TITLES,
     *sic_bo.TITLES,
     mines.Mines(),
+    tower.Tower(),
     *hilo.TITLES,
     *blackjack.TITLES,
     *slots_titles.TITLES,

@@ -1,4 +1,4 @@
-"""The five slot titles: their reel strips and paytables, designed in-house.
+"""The seven slot titles: their reel strips and paytables, designed in-house.
 
 Each strip is written stop 0 first, as PROTOCOLS.md §1's slot mapping reads it (the engine and
 its rules are in :mod:`croupier.products.rgs.games.slots`): a reel stopped at ``s`` shows the
@@ -19,6 +19,11 @@ title                     mechanics                               feature
 ``dragons-hoard``         5 reels, 25 lines, wild on reels 2-4,   12 free spins, wins x2, on
                           scatter                                 their own strips (more
                                                                   dragons and wilds)
+``nile-treasures``        5 reels, 40 lines, wilds stacked three  10 free spins, wins x2, on
+                          high on reels 2-4, scatter              their own strips (twice the
+                                                                  wild stacks)
+``frontier-gold``         3 reels, 9 lines, wild, scatter         10 free spins, wins x2, on
+                                                                  their own strips (more wilds)
 ========================  ======================================  ==============================
 
 Free spins come with 3 or more scatters anywhere in the base spin and never retrigger.
@@ -27,15 +32,17 @@ Exact figures (``tests/products/rgs/games/test_slots.py`` recomputes every RTP b
 round with its free spins; "trigger" is the chance of the feature, "best spin" the top award of
 one base spin:
 
-=================  =======  =======  ==========  ========  =========  ===================
-title              RTP      hit      volatility  trigger   best spin  top award (a round)
-=================  =======  =======  ==========  ========  =========  ===================
-``lucky-sevens``   95.91 %  37.77 %  2.57        -         30x        30x
-``golden-reef``    95.75 %  50.03 %  3.04        1 in 96   100.25x    2,105.25x
-``jungle-ways``    95.19 %  51.40 %  2.90        1 in 102  100.4x     663.6x
-``star-gems``      96.62 %  35.25 %  4.35        1 in 96   217.5x     6,630x
-``dragons-hoard``  95.72 %  55.49 %  5.68        1 in 102  215.8x     5,857.4x
-=================  =======  =======  ==========  ========  =========  ===================
+===================  =======  =======  ==========  ========  =========  ===================
+title                RTP      hit      volatility  trigger   best spin  top award (a round)
+===================  =======  =======  ==========  ========  =========  ===================
+``lucky-sevens``     95.91 %  37.77 %  2.57        -         30x        30x
+``golden-reef``      95.75 %  50.03 %  3.04        1 in 96   100.25x    2,105.25x
+``jungle-ways``      95.19 %  51.40 %  2.90        1 in 102  100.4x     663.6x
+``star-gems``        96.62 %  35.25 %  4.35        1 in 96   217.5x     6,630x
+``dragons-hoard``    95.72 %  55.49 %  5.68        1 in 102  215.8x     5,857.4x
+``nile-treasures``   96.15 %  49.81 %  4.95        1 in 117  154.25x    3,406.125x
+``frontier-gold``    96.05 %  43.79 %  4.23        1 in 138  37.11x     1,335.89x
+===================  =======  =======  ==========  ========  =========  ===================
 
 The top award of a title with free spins is the best base spin that awards them followed by
 the best free spin every time: possible, with a vanishing probability (the PAR sheet gives it).
@@ -81,6 +88,27 @@ LINES_25: Final = (
     (2, 0, 0, 0, 2),
     (1, 2, 0, 2, 1),
 )
+
+LINES_40: Final = (
+    *LINES_25,
+    (0, 0, 1, 0, 0),
+    (2, 2, 1, 2, 2),
+    (0, 1, 1, 1, 2),
+    (2, 1, 1, 1, 0),
+    (0, 0, 0, 1, 2),
+    (2, 2, 2, 1, 0),
+    (0, 1, 2, 2, 2),
+    (2, 1, 0, 0, 0),
+    (1, 0, 0, 0, 0),
+    (1, 2, 2, 2, 2),
+    (0, 0, 0, 0, 1),
+    (2, 2, 2, 2, 1),
+    (1, 0, 1, 0, 1),
+    (1, 2, 1, 2, 1),
+    (0, 2, 1, 2, 0),
+)
+# A 3 × 3 window: the rows, the diagonals and the four chevrons.
+LINES_9: Final = (*LINES_5, (0, 1, 0), (2, 1, 2), (1, 0, 1), (1, 2, 1))
 
 LUCKY_SEVENS: Final = SlotTitle(
     code="lucky-sevens",
@@ -328,10 +356,162 @@ DRAGONS_HOARD: Final = SlotTitle(
     free_multiplier=2,
 )
 
+# Nile Treasures: 40 lines, wilds in stacks of three on reels 2-4 (six in the free spins'
+# strips), which turn a whole reel wild. Symbols per reel:
+#
+#            base game               free spins
+#            r1  r2  r3  r4  r5      r1  r2  r3  r4  r5
+#   PHARAOH   1   1   1   1   1       2   1   1   1   2
+#   ANUBIS    2   2   2   2   2       2   2   2   2   2
+#   EYE       2   2   2   2   2       2   2   2   2   2
+#   SCARAB    3   2   2   2   3       3   2   2   2   3
+#   ANKH      3   3   3   3   3       3   3   3   3   3
+#   A         4   3   3   3   4       4   3   3   3   4
+#   K         4   4   4   4   4       4   3   3   3   4
+#   Q         5   4   4   4   5       5   3   3   3   5
+#   J         5   5   5   5   5       5   4   4   4   5
+#   WILD      -   3   3   3   -       -   6   6   6   -
+#   PYRAMID   1   1   1   1   1       -   -   -   -   -
+#   stops    30  30  30  30  30      30  29  29  29  30
+NILE_TREASURES: Final = SlotTitle(
+    code="nile-treasures",
+    name="Nile Treasures",
+    reels=(
+        strip(
+            "K A EYE Q ANKH SCARAB J PHARAOH J K EYE Q A ANKH SCARAB ANUBIS J ANKH Q J ANUBIS A Q"
+            " A J Q K SCARAB K PYRAMID"
+        ),
+        strip(
+            "PYRAMID WILD WILD WILD J Q EYE ANUBIS K A J Q J ANKH Q ANUBIS EYE K SCARAB K PHARAOH"
+            " Q SCARAB A J ANKH K J ANKH A"
+        ),
+        strip(
+            "K EYE ANKH J Q K J SCARAB ANUBIS J Q A J SCARAB PYRAMID EYE PHARAOH WILD WILD WILD"
+            " ANKH J Q A ANUBIS K A ANKH K Q"
+        ),
+        strip(
+            "Q EYE J Q K SCARAB ANKH A K PHARAOH ANKH K J ANUBIS ANKH Q A J A EYE Q ANUBIS SCARAB"
+            " WILD WILD WILD J PYRAMID K J"
+        ),
+        strip(
+            "A K EYE ANKH Q J K ANKH A Q ANUBIS PHARAOH Q J ANKH SCARAB Q A J PYRAMID Q A K"
+            " ANUBIS J K SCARAB J SCARAB EYE"
+        ),
+    ),
+    free_reels=(
+        strip(
+            "SCARAB Q K ANKH J EYE Q A J A J K SCARAB ANUBIS Q J EYE ANUBIS ANKH A SCARAB ANKH Q"
+            " PHARAOH K A PHARAOH K Q J"
+        ),
+        strip(
+            "SCARAB A J ANKH J EYE SCARAB ANKH J Q K WILD WILD WILD ANKH Q J K Q EYE ANUBIS"
+            " PHARAOH A K WILD WILD WILD ANUBIS A"
+        ),
+        strip(
+            "K EYE J A J Q ANUBIS WILD WILD WILD J ANKH Q ANKH K ANUBIS PHARAOH A SCARAB EYE J"
+            " WILD WILD WILD Q ANKH SCARAB K A"
+        ),
+        strip(
+            "WILD WILD WILD J Q SCARAB J A ANKH K A J A ANUBIS ANKH Q EYE Q SCARAB ANUBIS K ANKH"
+            " WILD WILD WILD K J EYE PHARAOH"
+        ),
+        strip(
+            "ANKH SCARAB EYE ANKH J K SCARAB K Q J ANUBIS A ANKH Q J A Q PHARAOH A SCARAB J Q K Q"
+            " J A ANUBIS K EYE PHARAOH"
+        ),
+    ),
+    pays={
+        "PHARAOH": {3: 50, 4: 200, 5: 500},
+        "ANUBIS": {3: 30, 4: 100, 5: 300},
+        "EYE": {3: 20, 4: 75, 5: 200},
+        "SCARAB": {3: 15, 4: 50, 5: 150},
+        "ANKH": {3: 10, 4: 40, 5: 100},
+        "A": {3: 10, 4: 25, 5: 75},
+        "K": {3: 5, 4: 20, 5: 50},
+        "Q": {3: 5, 4: 15, 5: 40},
+        "J": {3: 5, 4: 10, 5: 30},
+    },
+    lines=LINES_40,
+    wild="WILD",
+    scatter="PYRAMID",
+    scatter_pays={3: 2, 4: 10, 5: 50},
+    free_spins=10,
+    free_multiplier=2,
+)
+
+# Frontier Gold: a classic three-reel machine with a feature. Three WANTED posters, one on each
+# reel, award the free spins, played on strips with more wilds. Symbols per reel:
+#
+#            base game       free spins
+#            r1  r2  r3      r1  r2  r3
+#   NUGGET    1   1   1       1   1   1
+#   BADGE     2   2   2       2   2   2
+#   SHOE      3   3   3       3   3   3
+#   LAMP      5   5   5       5   5   5
+#   BOOT      7   7   7       7   7   7
+#   CACTUS   10  10  10      10  10  10
+#   WILD      1   1   1       2   3   2
+#   WANTED    2   2   2       -   -   -
+#   stops    31  31  31      30  31  30
+FRONTIER_GOLD: Final = SlotTitle(
+    code="frontier-gold",
+    name="Frontier Gold",
+    reels=(
+        strip(
+            "WILD SHOE LAMP CACTUS BOOT LAMP CACTUS NUGGET BOOT CACTUS LAMP BOOT CACTUS LAMP SHOE"
+            " CACTUS LAMP SHOE WANTED BOOT BADGE CACTUS BOOT CACTUS BADGE CACTUS BOOT CACTUS BOOT"
+            " CACTUS WANTED"
+        ),
+        strip(
+            "SHOE CACTUS LAMP WANTED CACTUS LAMP NUGGET LAMP BOOT CACTUS SHOE BOOT LAMP CACTUS"
+            " BOOT WANTED BADGE CACTUS BADGE CACTUS BOOT CACTUS BOOT WILD SHOE CACTUS BOOT CACTUS"
+            " BOOT LAMP CACTUS"
+        ),
+        strip(
+            "CACTUS BADGE SHOE BOOT LAMP BOOT CACTUS SHOE BOOT BADGE CACTUS LAMP CACTUS NUGGET"
+            " SHOE CACTUS BOOT CACTUS BOOT WANTED CACTUS LAMP WANTED BOOT CACTUS BOOT WILD CACTUS"
+            " LAMP CACTUS LAMP"
+        ),
+    ),
+    free_reels=(
+        strip(
+            "CACTUS WILD CACTUS LAMP CACTUS BOOT CACTUS SHOE LAMP NUGGET CACTUS BOOT CACTUS SHOE"
+            " BOOT LAMP BOOT SHOE BOOT CACTUS BADGE LAMP BOOT CACTUS LAMP CACTUS BADGE BOOT CACTUS"
+            " WILD"
+        ),
+        strip(
+            "WILD CACTUS BOOT CACTUS BOOT CACTUS BOOT LAMP BADGE BOOT LAMP SHOE CACTUS LAMP SHOE"
+            " CACTUS LAMP CACTUS SHOE CACTUS BOOT CACTUS WILD CACTUS LAMP WILD CACTUS NUGGET BOOT"
+            " BADGE BOOT"
+        ),
+        strip(
+            "CACTUS BOOT CACTUS WILD CACTUS LAMP WILD BOOT SHOE LAMP BOOT BADGE CACTUS BOOT SHOE"
+            " CACTUS LAMP CACTUS BOOT LAMP CACTUS BOOT CACTUS BOOT BADGE CACTUS SHOE LAMP CACTUS"
+            " NUGGET"
+        ),
+    ),
+    pays={
+        "NUGGET": {3: 250},
+        "BADGE": {3: 100},
+        "SHOE": {3: 40},
+        "LAMP": {3: 18},
+        "BOOT": {3: 9},
+        "CACTUS": {3: 4},
+    },
+    lines=LINES_9,
+    wild="WILD",
+    scatter="WANTED",
+    scatter_pays={3: 5},
+    free_spins=10,
+    free_multiplier=2,
+)
+
 TITLES: Final[tuple[MultiStepTitle, ...]] = (
     LUCKY_SEVENS,
     GOLDEN_REEF,
     JUNGLE_WAYS,
     STAR_GEMS,
     DRAGONS_HOARD,
+    NILE_TREASURES,
+    FRONTIER_GOLD,
 )
