@@ -54,6 +54,12 @@ def reference(game: str, s: str, c: str, n: int, **p) -> dict:
         return {"multiplier": (99 * 2**32 if x == 0 else max(100, 99 * 2**32 // x)) / 100}
     if game == "cards":
         return {"cards": [CARDS[pick(52)] for _ in range(p.get("count", 52))]}
+    if game == "deck":
+        return {"cards": draw(CARDS, p.get("count", 52))}
+    if game == "tower":  # croupier's tower mapping: each floor's traps, drawn as mines are
+        tiles, traps = {"easy": (4, 1), "medium": (3, 1), "hard": (2, 1), "expert": (3, 2),
+                        "master": (4, 3)}[p.get("difficulty", "medium")]  # fmt: skip
+        return {"traps": [draw(list(range(tiles)), traps) for _ in range(9)]}
     if game == "keno":
         return {"drawn": draw(list(range(1, 41)), 10)}
     if game == "mines":
@@ -70,10 +76,14 @@ def _seeds(rng: random.Random) -> tuple[str, str, int]:
 
 CASES = [
     ("dice", {}), ("roulette", {}), ("limbo", {}), ("cards", {}), ("cards", {"count": 6}),
+    ("deck", {}), ("deck", {"count": 5}), ("tower", {}), ("tower", {"difficulty": "master"}),
     ("keno", {}), ("mines", {}), ("mines", {"mines": 24}), ("plinko", {}),
     ("plinko", {"rows": 8}), ("wheel", {}), ("wheel", {"segments": 54}),
 ]  # fmt: skip
-OPTION = {"count": "--count", "mines": "--mines", "rows": "--rows", "segments": "--segments"}
+OPTION = {
+    "count": "--count", "mines": "--mines", "rows": "--rows", "segments": "--segments",
+    "difficulty": "--difficulty",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(("game", "params"), CASES)
@@ -209,3 +219,13 @@ def test_slots_verification_needs_a_slot_title_and_a_sane_number_of_spins(args, 
     )  # fmt: skip
     assert result.exit_code == 2
     assert code in result.stderr
+
+
+def test_tower_verification_needs_a_known_difficulty():
+    result = CliRunner().invoke(
+        app,
+        ["fair", "verify", "tower", "--difficulty", "insane", "--server-seed", "ab" * 32,
+         "--client-seed", "c", "--nonce", "0", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "rgs.invalid_fair_parameter" in result.stderr

@@ -32,13 +32,16 @@ def fair_verify(
     server_seed: Annotated[str, typer.Option(help="The revealed server seed (64 hex).")],
     client_seed: Annotated[str, typer.Option(help="The player's client seed.")],
     nonce: Annotated[int, typer.Option(help="The round's nonce (0 for the first round).")],
-    count: Annotated[int | None, typer.Option(help="cards: how many (default 52).")] = None,
+    count: Annotated[int | None, typer.Option(help="cards, deck: how many (default 52).")] = None,
     mines: Annotated[int | None, typer.Option(help="mines: how many (default 3).")] = None,
     rows: Annotated[int | None, typer.Option(help="plinko: rows, 8-16 (default 16).")] = None,
     segments: Annotated[int | None, typer.Option(help="wheel: segments (default 10).")] = None,
     title: Annotated[str | None, typer.Option(help="slots: the title's code.")] = None,
     spins: Annotated[
         int | None, typer.Option(help="slots: spins to read, base spin first (default 1).")
+    ] = None,
+    difficulty: Annotated[
+        str | None, typer.Option(help="tower: easy, medium, hard, expert or master.")
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -55,6 +58,7 @@ def fair_verify(
             segments=segments,
             title=title,
             spins=spins,
+            difficulty=difficulty,
         )
     except DomainError as exc:
         raise _fail(exc) from None

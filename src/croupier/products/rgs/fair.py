@@ -421,7 +421,9 @@ def shuffled_deck(seeds: RoundSeeds) -> list[str]:
 
 # -- verification: what `croupier fair verify` and the public endpoint answer ----------------
 
-FAIR_GAMES: Final = ("dice", "roulette", "limbo", "cards", "keno", "mines", "plinko", "wheel")
+FAIR_GAMES: Final = (
+    "dice", "roulette", "limbo", "cards", "deck", "keno", "mines", "plinko", "wheel",
+)  # fmt: skip
 DEFAULT_CARDS: Final = 52
 DEFAULT_MINES: Final = 3
 DEFAULT_PLINKO_ROWS: Final = 16
@@ -439,12 +441,13 @@ def verify_outcome(
     rows: int | None = None,
     segments: int | None = None,
 ) -> dict[str, object]:
-    """The outcome of one round of ``game`` from its revealed seeds, in the published shape
-    (dice ``{"roll": 41.23}``, roulette ``{"pocket": 17}``, limbo ``{"multiplier": 2.35}``,
-    cards ``{"cards": [...]}``, keno ``{"drawn": [...]}``, mines ``{"mines": [...]}``, plinko
-    ``{"path": [...], "slot": k}``, wheel ``{"segment": k}``). A parameter that does not apply
-    to ``game`` is ignored; one that does defaults as the CLI documents (52 cards, 3 mines,
-    16 rows, 10 segments)."""
+    """The outcome of one round of ``game`` from its revealed seeds, in the published shape:
+    dice ``{"roll": 41.23}``, roulette ``{"pocket": 17}``, limbo ``{"multiplier": 2.35}``,
+    cards ``{"cards": [...]}`` (with replacement), deck ``{"cards": [...]}`` (the first K cards
+    of the shuffled deck: video poker, three card poker, red dog, andar bahar), keno
+    ``{"drawn": [...]}``, mines ``{"mines": [...]}``, plinko ``{"path": [...], "slot": k}``,
+    wheel ``{"segment": k}``. A parameter that does not apply to ``game`` is ignored; one that
+    does defaults as the CLI documents (52 cards, 3 mines, 16 rows, 10 segments)."""
     if game not in FAIR_GAMES:
         raise InvalidFairParameter(
             f"Unknown game {game!r}: one of {', '.join(FAIR_GAMES)}.",
@@ -460,6 +463,8 @@ def verify_outcome(
         return {"multiplier": limbo_multiplier(seeds) / 100}
     if game == "cards":
         return {"cards": cards_with_replacement(seeds, DEFAULT_CARDS if count is None else count)}
+    if game == "deck":
+        return {"cards": deck_top(seeds, DEFAULT_CARDS if count is None else count)}
     if game == "keno":
         return {"drawn": keno_draw(seeds)}
     if game == "mines":

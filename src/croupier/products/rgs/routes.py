@@ -32,7 +32,8 @@ class FairVerificationOut(ViewModel):
     commitment: str = Field(description="sha256 of the server seed: what was shown before play")
     outcome: dict[str, Any] = Field(
         description="dice {roll}, roulette {pocket}, limbo {multiplier}, cards {cards}, "
-        "keno {drawn}, mines {mines}, plinko {path, slot}, wheel {segment}, slots {spins}"
+        "deck {cards}, keno {drawn}, mines {mines}, plinko {path, slot}, wheel {segment}, "
+        "slots {spins}, tower {traps}"
     )
 
 
@@ -49,12 +50,15 @@ def verify(
     server_seed: Annotated[str, Query(max_length=64)],
     client_seed: Annotated[str, Query(max_length=64)],
     nonce: Annotated[int, Query(ge=0, le=2**63 - 1)],
-    count: Annotated[int | None, Query(description="cards (default 52)")] = None,
+    count: Annotated[int | None, Query(description="cards, deck (default 52)")] = None,
     mines: Annotated[int | None, Query(description="mines (default 3)")] = None,
     rows: Annotated[int | None, Query(description="plinko rows (default 16)")] = None,
     segments: Annotated[int | None, Query(description="wheel segments (default 10)")] = None,
     title: Annotated[str | None, Query(max_length=40, description="slots: the title")] = None,
     spins: Annotated[int | None, Query(description="slots: spins to read (default 1)")] = None,
+    difficulty: Annotated[
+        str | None, Query(max_length=10, description="tower: difficulty (default medium)")
+    ] = None,
 ) -> FairVerificationOut:
     """The outcome of one round from its revealed seeds, and the commitment to compare with
     the one shown before play."""
@@ -80,6 +84,7 @@ def verify(
         segments=segments,
         title=title,
         spins=spins,
+        difficulty=difficulty,
     )
     return FairVerificationOut(
         game=game, nonce=nonce, commitment=commitment(server_seed), outcome=outcome

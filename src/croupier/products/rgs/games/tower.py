@@ -25,10 +25,9 @@ without replacement as PROTOCOLS.md §1 draws mines and keno squares, on tiles `
 draw ``j`` takes index ``pick(N − j)`` of the tiles not yet drawn, in ascending order. The round
 reads ``9 · T`` numbers in all: floor ``f``'s traps come from numbers ``f·T … f·T + T − 1``.
 
-*Verifying.* ``croupier fair verify`` has no tower game yet; any verifier that prints a round's
-numbers reproduces the traps from the reading above (``tests/products/rgs/games/test_tower.py``
-does it from the HMAC bytes). On ``hard`` (one trap of two tiles) the traps are exactly the path
-of ``croupier fair verify plinko --rows 9``: the trap of floor ``f`` is ``path[f]``.
+*Verifying.* ``croupier fair verify tower --difficulty D`` (and the public endpoint) prints
+``{"traps": [[...], ...]}``, every floor's traps bottom first. On ``hard`` (one trap of two
+tiles) the traps are also the path of ``croupier fair verify plinko --rows 9``.
 
 A round is replayed from its seeds and the player's moves, so where the traps are is never
 stored, nor shown, while the round is open; a finished round shows every floor's traps.
