@@ -24,6 +24,7 @@ from croupier.products.rgs.games import (
     sic_bo,
     slots_titles,
     tower,
+    video_poker,
     wheel,
 )
 from croupier.products.rgs.games.base import MultiStepTitle, SingleDrawTitle
@@ -46,6 +47,7 @@ _ALL: tuple[Title, ...] = (
     tower.Tower(),
     *hilo.TITLES,
     *blackjack.TITLES,
+    *video_poker.TITLES,
     *slots_titles.TITLES,
 )
 
