@@ -10,6 +10,7 @@ from typing_extensions import TypeIs
 
 from croupier.products.rgs.errors import TitleNotFound
 from croupier.products.rgs.games import (
+    andar_bahar,
     baccarat,
     blackjack,
     casino_war,
@@ -20,9 +21,11 @@ from croupier.products.rgs.games import (
     limbo,
     mines,
     plinko,
+    red_dog,
     roulette,
     sic_bo,
     slots_titles,
+    three_card_poker,
     tower,
     video_poker,
     wheel,
@@ -47,6 +50,9 @@ _ALL: tuple[Title, ...] = (
     tower.Tower(),
     *hilo.TITLES,
     *blackjack.TITLES,
+    *three_card_poker.TITLES,
+    *red_dog.TITLES,
+    *andar_bahar.TITLES,
     *video_poker.TITLES,
     *slots_titles.TITLES,
 )
