@@ -30,8 +30,10 @@ cards_41_49    … card 41 to 49                                       120 for 1
 =============  ====================================================  =========  ===============
 
 The side bets are on how many cards are dealt after the joker, the matching card included;
-their pays are "for one" (stake included: 3.5 for 1 is 2.5:1), as the live-dealer tables
-show them. Every mixture of bets returns the weighted mean of its bets' returns.
+their pays are "for one" (stake included: 3.5 for 1 is 2.5:1). The ranges follow the
+live-dealer games' side bets, but this paytable is croupier's own: no published table was at
+hand to check it against, so its returns are what the exact math above says of it, not a
+copy of a studio's. Every mixture of bets returns the weighted mean of its bets' returns.
 
 Exact math, by dynamic programming over the deck (:func:`match_chances`): after the joker 51
 cards remain, three of its rank; with ``left`` cards left and none matched yet the next card
