@@ -24,6 +24,7 @@ from croupier.kernel.jurisdictions.cli import jurisdictions_app
 from croupier.kernel.rng.cli import app as rng_app
 from croupier.policy.compliance.cli import sanctions_app
 from croupier.products.rgs.cli import fair_app, games_app
+from croupier.products.rgs.crash.cli import crash_app
 
 app = typer.Typer(
     name="croupier",
@@ -44,6 +45,7 @@ app.add_typer(rng_app, name="rng")
 app.add_typer(fair_app, name="fair")
 app.add_typer(keys_app, name="keys")
 app.add_typer(games_app, name="games")
+app.add_typer(crash_app, name="crash")
 demo_app = typer.Typer(help="Demo data for trying croupier.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 

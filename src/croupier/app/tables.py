@@ -8,11 +8,13 @@ from croupier.kernel.db import Base
 from croupier.policy.compliance import models as compliance_models
 from croupier.policy.rg import models as rg_models
 from croupier.products.rgs import models as rgs_models
+from croupier.products.rgs.crash import models as crash_models
 
 metadata = Base.metadata
 
 __all__ = [
     "compliance_models",
+    "crash_models",
     "kernel_models",
     "metadata",
     "operator_models",

@@ -161,6 +161,7 @@ def test_no_autoplay_where_the_jurisdiction_forbids_it(db, clock):
     ("overrides", "status", "code"),
     [
         ({"title": "mines", "params": {"mines": 3}}, 403, "rgs.autoplay_not_allowed"),
+        ({"title": "crash", "params": {"target": 200}}, 403, "rgs.autoplay_not_allowed"),
         ({"rounds": 0}, 422, "rgs.invalid_autoplay"),
         ({"rounds": 1001}, 422, "rgs.invalid_autoplay"),
         ({"loss_limit": UNIT - 1}, 422, "rgs.invalid_autoplay"),

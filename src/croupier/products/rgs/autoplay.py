@@ -126,6 +126,11 @@ def start_autoplay(
     player = get_player(session, player_id, brand_scope=None)
     _allowed_here(player.jurisdiction)
     game = title_of(request.title)
+    if getattr(game, "play_at", None) is not None:  # crash: the rounds are shared, not paced
+        raise errors.AutoplayNotAllowed(
+            f"{game.name} is played in shared rounds: set an auto cash-out instead.",
+            title=game.code,
+        )
     if is_multi_step(game) and game.mechanic != "slots":
         raise errors.AutoplayNotAllowed(
             f"{game.name} asks for choices within a round: no autoplay.", title=game.code

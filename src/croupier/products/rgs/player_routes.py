@@ -15,6 +15,7 @@ from croupier.kernel.web import AppClock, DbSession, ViewModel, client_ip, probl
 from croupier.policy.compliance import errors as compliance_errors
 from croupier.policy.rg.errors import RealityCheckDue
 from croupier.products.rgs import autoplay, errors, service
+from croupier.products.rgs.crash.errors import PlayedInSharedRounds
 from croupier.products.rgs.games.base import Action
 from croupier.products.rgs.games.catalogue import TITLES, par_sheets, title
 from croupier.products.rgs.math import ParSheet
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["in-house games"])
 
 BET_REFUSALS = (
     errors.InvalidBet,
+    PlayedInSharedRounds,
     errors.InvalidStake,
     errors.RoundKeyReused,
     errors.TooFast,

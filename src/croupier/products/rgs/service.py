@@ -37,6 +37,7 @@ from croupier.policy.compliance import Decision, may_bet
 from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.registers import Registers
 from croupier.products.rgs import errors
+from croupier.products.rgs.crash.errors import PlayedInSharedRounds
 from croupier.products.rgs.fair import (
     NumberStream,
     RoundSeeds,
@@ -321,6 +322,9 @@ def play_round(
     """Play one single-draw round (see the module docstring). Bad input, a refusal by policy,
     too little money or a game started too soon raise a domain error and move nothing."""
     game = title_of(request.title)
+    play_at = getattr(game, "play_at", None)  # crash: one round shared by every player
+    if play_at is not None:
+        raise PlayedInSharedRounds(f"{game.name} is played at {play_at}.", play_at=play_at)
     round_key = _check_round_key(request.round_key)
     player = get_player(session, player_id, brand_scope=None)
     existing = session.scalars(

@@ -14,6 +14,7 @@ from croupier.products.rgs.games import (
     baccarat,
     blackjack,
     casino_war,
+    crash,
     dice,
     dragon_tiger,
     hilo,
@@ -38,6 +39,7 @@ Title = SingleDrawTitle | MultiStepTitle
 _ALL: tuple[Title, ...] = (
     dice.Dice(),
     *limbo.TITLES,
+    *crash.TITLES,
     *roulette.TITLES,
     *plinko.TITLES,
     *keno.TITLES,
