@@ -465,3 +465,18 @@ def test_an_out_of_range_game_parameter_is_refused_as_a_domain_error(call, param
     assert isinstance(exc_info.value, DomainError)
     assert exc_info.value.status == 422
     assert exc_info.value.extra == {"parameter": parameter}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.binary(min_size=32, max_size=32),
+    reads=st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=8),
+)
+def test_numbers_read_at_once_are_the_numbers_read_one_by_one(seed, reads):
+    # The fast paths (inside an HMAC round, a whole next round) and the general one (across
+    # rounds) of NumberStream.numbers all give what next_number gives, wherever they start.
+    seeds = RoundSeeds(seed.hex(), "c", 7)
+    at_once, one_by_one = seeds.stream(), seeds.stream()
+    for count in reads:
+        assert list(at_once.numbers(count)) == [one_by_one.next_number() for _ in range(count)]
+        assert at_once.cursor == one_by_one.cursor

@@ -284,7 +284,16 @@ class NumberStream:
         """The next ``count`` numbers in one read: exactly what ``count`` calls of
         :meth:`next_number` return (a keno draw, a baccarat deal read ahead), at a fraction of
         the cost of the calls."""
-        return _words(count).unpack(self.next_bytes(NUMBER_BYTES * count))
+        size, offset = NUMBER_BYTES * count, self._offset
+        if count > 0 and offset + size <= ROUND_BYTES:  # within this HMAC round: no copy
+            self._offset = offset + size
+            return _words(count).unpack_from(self._block, offset)
+        if offset == ROUND_BYTES and 0 < size <= ROUND_BYTES:  # all from the next round
+            self._round += 1
+            self._block = _hmac(self._key, f"{self._prefix}{self._round}".encode("ascii"))
+            self._offset = size
+            return _words(count).unpack_from(self._block, 0)
+        return _words(count).unpack(self.next_bytes(size))
 
     def pick(self, n: int) -> int:
         """The next number, picked from ``n`` (``1 ≤ n ≤ 2^32``)."""

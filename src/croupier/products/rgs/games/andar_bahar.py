@@ -55,10 +55,9 @@ from functools import cache, lru_cache
 from typing import Any, Final
 
 from croupier.products.rgs.errors import InvalidBet
-from croupier.products.rgs.fair import CARDS, NumberStream
+from croupier.products.rgs.fair import CARDS, NUMBER_BYTES, ROUND_BYTES, NumberStream
 from croupier.products.rgs.games.base import Params, Play, SingleDrawTitle
 from croupier.products.rgs.games.bets import check_kind_bets
-from croupier.products.rgs.games.deck import RANK_OF, Deck
 from croupier.products.rgs.math import Outcome
 
 ANDAR: Final = "andar"
@@ -130,6 +129,29 @@ def _returns(bets: BetKey) -> tuple[Fraction, ...]:
     return tuple(table)
 
 
+def _deal_to_match(stream: NumberStream) -> list[int]:
+    """The joker, then every card up to the first of its rank, as indices in CARDS (the rank
+    of index i is i >> 2: four suits per rank)."""
+    left: list[int] = list(range(len(CARDS)))
+    order: list[int] = []
+    pop, append, size = left.pop, order.append, len(left)
+    joker_rank = -1
+    while True:
+        for k in stream.numbers(_block_numbers(stream)):
+            card = pop((k * size) >> 32)
+            size -= 1
+            append(card)
+            if joker_rank < 0:
+                joker_rank = card >> 2
+            elif card >> 2 == joker_rank:
+                return order
+
+
+def _block_numbers(stream: NumberStream) -> int:
+    """How many numbers are left in the stream's current HMAC block (8 at a block's start)."""
+    return (ROUND_BYTES - stream.cursor % ROUND_BYTES) // NUMBER_BYTES
+
+
 @dataclass(frozen=True)
 class AndarBahar:
     code: str = "andar-bahar"
@@ -147,24 +169,20 @@ class AndarBahar:
         return _returns(tuple((bet["kind"], bet["weight"]) for bet in params["bets"]))
 
     def play(self, stream: NumberStream, params: Params) -> Play:
-        deck = Deck(stream)
-        joker = deck.deal()
-        rank = RANK_OF[joker]
-        sides: dict[str, list[str]] = {ANDAR: [], BAHAR: []}
-        dealt = 0
-        while True:
-            card = deck.deal()
-            dealt += 1
-            sides[winner(dealt)].append(card)
-            if RANK_OF[card] == rank:
-                break
+        # The deck's mapping (card i is index pick(52 − i) of the cards left, as games/deck.py
+        # deals it), with the numbers read a whole HMAC block at a time: a round deals 14
+        # cards on average and up to 50, and nothing else reads this stream, so reading to the
+        # end of a block changes no card. Cards are their indices in CARDS while dealt: the
+        # rank of index i is i >> 2 (four suits per rank).
+        cards = [CARDS[i] for i in _deal_to_match(stream)]
+        joker, dealt = cards[0], len(cards) - 1
         outcome: dict[str, Any] = {
             "joker": joker,
-            "andar": sides[ANDAR],
-            "bahar": sides[BAHAR],
+            "andar": cards[1::2],  # Andar is dealt first
+            "bahar": cards[2::2],
             "dealt": dealt,  # cards after the joker, the matching one included
             "winner": winner(dealt),
-            "cards": deck.dealt,  # deck order, as `croupier fair verify deck` prints
+            "cards": cards,  # deck order, as `croupier fair verify deck` prints
         }
         return Play(multiplier=self._table(params)[dealt], outcome=outcome)
 
