@@ -24,7 +24,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from croupier.kernel.rng import default_rng
 from croupier.products.rgs.errors import (
@@ -205,9 +205,19 @@ def pick(k: int, n: int) -> int:
     return (k * n) >> 32
 
 
+class _KeyedState(Protocol):
+    def copy(self) -> _KeyedState: ...
+    def update(self, message: bytes) -> None: ...
+    def digest(self) -> bytes: ...
+
+
 @lru_cache(maxsize=256)
-def _keyed(key: bytes) -> hmac.HMAC:
-    return hmac.new(key, digestmod=hashlib.sha256)
+def _keyed(key: bytes) -> _KeyedState:
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    # CPython's HMAC wraps OpenSSL's keyed state (``_hmac``) in Python methods; copying the
+    # OpenSSL state itself saves a fifth of each HMAC. Where it is absent, the wrapper serves.
+    inner: _KeyedState | None = getattr(keyed, "_hmac", None)
+    return keyed if inner is None else inner
 
 
 def _hmac(key: bytes, message: bytes) -> bytes:
