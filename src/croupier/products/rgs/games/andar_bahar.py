@@ -52,6 +52,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any, Final
 
 from croupier.products.rgs.errors import InvalidBet
@@ -129,6 +130,9 @@ def _returns(bets: BetKey) -> tuple[Fraction, ...]:
     return tuple(table)
 
 
+_KIND_AND_WEIGHT: Final = itemgetter("kind", "weight")
+
+
 def _deal_to_match(stream: NumberStream) -> list[int]:
     """The joker, then every card up to the first of its rank, as indices in CARDS (the rank
     of index i is i >> 2: four suits per rank)."""
@@ -166,7 +170,7 @@ class AndarBahar:
         return check_kind_bets(params, KINDS)
 
     def _table(self, params: Params) -> tuple[Fraction, ...]:
-        return _returns(tuple((bet["kind"], bet["weight"]) for bet in params["bets"]))
+        return _returns(tuple(map(_KIND_AND_WEIGHT, params["bets"])))
 
     def play(self, stream: NumberStream, params: Params) -> Play:
         # The deck's mapping (card i is index pick(52 − i) of the cards left, as games/deck.py
@@ -174,7 +178,7 @@ class AndarBahar:
         # cards on average and up to 50, and nothing else reads this stream, so reading to the
         # end of a block changes no card. Cards are their indices in CARDS while dealt: the
         # rank of index i is i >> 2 (four suits per rank).
-        cards = [CARDS[i] for i in _deal_to_match(stream)]
+        cards = list(map(CARDS.__getitem__, _deal_to_match(stream)))
         joker, dealt = cards[0], len(cards) - 1
         outcome: dict[str, Any] = {
             "joker": joker,
