@@ -7,12 +7,14 @@ from croupier.kernel import models as kernel_models
 from croupier.kernel.db import Base
 from croupier.policy.compliance import models as compliance_models
 from croupier.policy.rg import models as rg_models
+from croupier.products.aggregation import models as aggregation_models
 from croupier.products.rgs import models as rgs_models
 from croupier.products.rgs.crash import models as crash_models
 
 metadata = Base.metadata
 
 __all__ = [
+    "aggregation_models",
     "compliance_models",
     "crash_models",
     "kernel_models",

@@ -47,7 +47,7 @@ from croupier.products.rgs.fair import (
     new_server_seed,
 )
 from croupier.products.rgs.games.base import Action, Step
-from croupier.products.rgs.games.catalogue import is_multi_step
+from croupier.products.rgs.games.catalogue import TITLES, is_multi_step
 from croupier.products.rgs.games.catalogue import title as title_of
 from croupier.products.rgs.models import RgsRound, RgsSeedPair
 
@@ -677,3 +677,16 @@ def complete_interrupted_round(
             return view
         view = act(session, clock, keyring, row.player_id, row.id, len(done), step.automatic)
         done.append(step.automatic)
+
+
+@dataclass(frozen=True, slots=True)
+class TitleSummary:
+    code: str
+    name: str
+    mechanic: str
+
+
+def in_house_titles() -> list[TitleSummary]:
+    """Every in-house title by code, name and mechanic, for the game catalogue (cheap: no PAR
+    sheet is computed; ``croupier games list`` shows the RTP ranges)."""
+    return [TitleSummary(code, t.name, t.mechanic) for code, t in sorted(TITLES.items())]

@@ -1,0 +1,1 @@
+"""Game aggregation: third-party game providers, their keys, and the catalogue of games."""

@@ -1,0 +1,155 @@
+"""``croupier provider`` and ``croupier game``: register game providers and their games.
+
+``croupier provider add acme --protocol caleta --public-key acme.pem`` registers the key that
+verifies acme's signatures; ``croupier game add --provider acme --code sweet-7 --name "Sweet
+7"`` adds one of its games to the catalogue. Both are audited.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from croupier.kernel.cli import JsonFlag, cli_actor, cli_database, emit
+from croupier.products.aggregation import service
+
+provider_app = typer.Typer(help="Third-party game providers and their keys.", no_args_is_help=True)
+game_app = typer.Typer(help="The game catalogue of every provider.", no_args_is_help=True)
+
+
+def _provider_payload(view: service.ProviderView) -> dict[str, object]:
+    return {
+        "name": view.name,
+        "protocol": view.protocol,
+        "public_key_sha256": view.public_key_sha256,
+        "enabled": view.enabled,
+        "created_at": view.created_at.isoformat() if view.created_at else None,
+    }
+
+
+def _game_payload(game: service.CatalogueGame) -> dict[str, object]:
+    return {
+        "provider": game.provider,
+        "code": game.code,
+        "name": game.name,
+        "category": game.category,
+        "rtp": game.rtp,
+        "jurisdictions": game.jurisdictions,
+        "blocked_countries": game.blocked_countries,
+        "in_house": game.in_house,
+        "enabled": game.enabled,
+    }
+
+
+@provider_app.command("add")
+def provider_add(
+    name: Annotated[str, typer.Argument(help="Lower-case letters, digits, hyphens (in URLs).")],
+    protocol: Annotated[str, typer.Option(help="The provider's wallet protocol: caleta.")],
+    public_key: Annotated[
+        Path,
+        typer.Option("--public-key", metavar="PEM_FILE", help="RSA public key (PEM, 2048+ bits)."),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Register a game provider and the public key that verifies its signatures (audited)."""
+    try:
+        pem = public_key.read_bytes()
+    except OSError as exc:
+        typer.echo(f"error: cannot read {public_key}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    with cli_database() as (_settings, database, clock):
+        with database.unit_of_work() as session:
+            view = service.add_provider(
+                session, clock, name=name, protocol=protocol, public_key_pem=pem, actor=cli_actor()
+            )
+        emit(
+            as_json,
+            _provider_payload(view),
+            f"provider {view.name} registered ({view.protocol}; key sha256 "
+            f"{view.public_key_sha256})",
+        )
+
+
+@provider_app.command("list")
+def provider_list(as_json: JsonFlag = False) -> None:
+    """Every game provider, the in-house one first."""
+    with cli_database() as (_settings, database, _clock):
+        with database.read_only() as session:
+            views = service.list_providers(session)
+        rows = [_provider_payload(v) for v in views]
+        emit(
+            as_json,
+            {"providers": rows},
+            "\n".join(
+                f"{v.name:<24} {v.protocol:<10} {'enabled' if v.enabled else 'disabled':<9} "
+                f"{v.public_key_sha256 or '-'}"
+                for v in views
+            ),
+        )
+
+
+@game_app.command("add")
+def game_add(
+    provider: Annotated[str, typer.Option(help="The provider's name.")],
+    code: Annotated[str, typer.Option(help="The provider's code for the game.")],
+    name: Annotated[str, typer.Option(metavar="TITLE", help="The game's title.")],
+    category: Annotated[
+        str, typer.Option(help=f"One of: {', '.join(service.CATEGORIES)}.")
+    ] = "other",
+    rtp: Annotated[
+        str | None, typer.Option(help="Theoretical RTP in percent, exact (e.g. 96.5).")
+    ] = None,
+    jurisdiction: Annotated[
+        list[str] | None,
+        typer.Option(help="A jurisdiction where it may be offered (repeat; none: any)."),
+    ] = None,
+    blocked_country: Annotated[
+        list[str] | None,
+        typer.Option(help="An ISO country where it must not be offered (repeat)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a provider's game to the catalogue (audited)."""
+    with cli_database() as (_settings, database, clock):
+        with database.unit_of_work() as session:
+            game = service.add_game(
+                session,
+                clock,
+                provider=provider,
+                code=code,
+                name=name,
+                category=category,
+                rtp=rtp,
+                jurisdictions=jurisdiction,
+                blocked_countries=blocked_country,
+                actor=cli_actor(),
+            )
+        emit(
+            as_json,
+            _game_payload(game),
+            f"game {game.code} ({game.name}, {game.category}) added to {game.provider}",
+        )
+
+
+@game_app.command("list")
+def game_list(
+    provider: Annotated[str | None, typer.Option(help="Only this provider's games.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The catalogue: in-house titles (provider croupier) and every provider's games."""
+    with cli_database() as (_settings, database, _clock):
+        with database.read_only() as session:
+            games = service.catalogue(
+                session, provider=provider, category=category, include_disabled=True
+            )
+        emit(
+            as_json,
+            {"games": [_game_payload(g) for g in games]},
+            "\n".join(
+                f"{g.provider:<16} {g.code:<24} {g.category:<12} {g.rtp or '-':>8}  {g.name}"
+                for g in games
+            ),
+        )
