@@ -1,10 +1,16 @@
-"""A stream that deals chosen cards from the top of the deck, for tests of the titles dealt
-from one shuffled deck (PROTOCOLS.md §1): each pick is the wanted card's index among the cards
-not yet dealt, in CARDS order, which is how the deck mapping reads a real stream."""
+"""For tests of the titles dealt from one shuffled deck (PROTOCOLS.md §1): a stream that deals
+chosen cards from the top of the deck (each pick is the wanted card's index among the cards not
+yet dealt, in CARDS order, which is how the deck mapping reads a real stream), and what
+`croupier fair verify deck` prints for a round."""
 
 from __future__ import annotations
 
-from croupier.products.rgs.fair import CARDS
+import json
+
+from typer.testing import CliRunner
+
+from croupier.app.cli import app
+from croupier.products.rgs.fair import CARDS, RoundSeeds
 
 
 class Stacked:
@@ -39,3 +45,17 @@ class Stacked:
 def stacked(*cards: str) -> Stacked:
     """These cards first, then the rest of the deck in CARDS order."""
     return Stacked([*cards, *(c for c in CARDS if c not in cards)])
+
+
+def verified_deck(seeds: RoundSeeds, count: int) -> list[str]:
+    """The cards ``croupier fair verify deck --count K`` prints for the round's seeds."""
+    options = {
+        "--server-seed": seeds.server_seed,
+        "--client-seed": seeds.client_seed,
+        "--nonce": str(seeds.nonce),
+        "--count": str(count),
+    }
+    args = ["fair", "verify", "deck", *(x for pair in options.items() for x in pair), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["cards"]

@@ -6,7 +6,6 @@ million seeded rounds in the 99 % interval.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from fractions import Fraction
@@ -14,15 +13,13 @@ from itertools import combinations
 from math import comb
 
 import pytest
-from typer.testing import CliRunner
 
-from croupier.app.cli import app
 from croupier.products.rgs.errors import InvalidBet
 from croupier.products.rgs.fair import CARDS, NumberStream, RoundSeeds, deck_top
 from croupier.products.rgs.games import andar_bahar
 from croupier.products.rgs.math import MIN_RTP, TITLE_RTP_RANGE, par_sheet
 from croupier.products.rgs.simulate import simulate
-from tests.products.rgs.games.stacked_deck import stacked
+from tests.products.rgs.games.stacked_deck import stacked, verified_deck
 
 TITLE = andar_bahar.ANDAR_BAHAR
 # kind: (first and last card count that wins, what one unit returns), from the rules.
@@ -186,21 +183,7 @@ def test_croupier_fair_verify_deck_prints_the_rounds_cards():
     for _ in range(20):
         seeds = RoundSeeds(rng.randbytes(32).hex(), "c", rng.randrange(10**6))
         cards = TITLE.play(NumberStream(seeds), params).outcome["cards"]
-        assert cards == _verified(seeds, len(cards))
-
-
-def _verified(seeds: RoundSeeds, count: int) -> list[str]:
-    """The cards ``croupier fair verify deck --count K`` prints for the round's seeds."""
-    options = {
-        "--server-seed": seeds.server_seed,
-        "--client-seed": seeds.client_seed,
-        "--nonce": str(seeds.nonce),
-        "--count": str(count),
-    }
-    args = ["fair", "verify", "deck", *(x for pair in options.items() for x in pair), "--json"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)["cards"]
+        assert cards == verified_deck(seeds, len(cards))
 
 
 def test_the_title_reads_the_deck_mapping():

@@ -10,7 +10,6 @@ written out again here; the title computes by ranks and chances.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from fractions import Fraction
@@ -18,9 +17,7 @@ from functools import cache
 from itertools import permutations
 
 import pytest
-from typer.testing import CliRunner
 
-from croupier.app.cli import app
 from croupier.products.rgs.errors import InvalidAction, InvalidBet
 from croupier.products.rgs.fair import CARDS, NumberStream, RoundSeeds, deck_top
 from croupier.products.rgs.games import red_dog
@@ -28,7 +25,7 @@ from croupier.products.rgs.games.base import Action
 from croupier.products.rgs.games.deck import Deck
 from croupier.products.rgs.math import MIN_RTP, TITLE_RTP_RANGE, par_sheet
 from croupier.products.rgs.simulate import simulation_seeds
-from tests.products.rgs.games.stacked_deck import stacked
+from tests.products.rgs.games.stacked_deck import stacked, verified_deck
 
 TITLE = red_dog.RED_DOG
 PAR = {"raise_from": 7}
@@ -246,21 +243,7 @@ def test_croupier_fair_verify_deck_prints_the_rounds_cards():
         if not step.finished:
             step = TITLE.replay(NumberStream(seeds), {}, [Action("call")])
         cards = step.view["cards"]
-        assert cards == _verified(seeds, len(cards))
-
-
-def _verified(seeds: RoundSeeds, count: int) -> list[str]:
-    """The cards ``croupier fair verify deck --count K`` prints for the round's seeds."""
-    options = {
-        "--server-seed": seeds.server_seed,
-        "--client-seed": seeds.client_seed,
-        "--nonce": str(seeds.nonce),
-        "--count": str(count),
-    }
-    args = ["fair", "verify", "deck", *(x for pair in options.items() for x in pair), "--json"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)["cards"]
+        assert cards == verified_deck(seeds, len(cards))
 
 
 def test_the_title_reads_the_deck_mapping():

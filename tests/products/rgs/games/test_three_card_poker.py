@@ -11,7 +11,6 @@ instead counts with inclusion–exclusion over sorted values.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from fractions import Fraction
@@ -20,9 +19,7 @@ from itertools import combinations, permutations
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from croupier.app.cli import app
 from croupier.products.rgs.errors import InvalidAction, InvalidBet
 from croupier.products.rgs.fair import CARDS, NumberStream, RoundSeeds, deck_top
 from croupier.products.rgs.games import three_card_poker as tcp
@@ -30,7 +27,7 @@ from croupier.products.rgs.games.base import Action
 from croupier.products.rgs.games.deck import Deck
 from croupier.products.rgs.math import MIN_RTP, TITLE_RTP_RANGE, par_sheet
 from croupier.products.rgs.simulate import simulation_seeds
-from tests.products.rgs.games.stacked_deck import stacked
+from tests.products.rgs.games.stacked_deck import stacked, verified_deck
 
 TITLE = tcp.THREE_CARD_POKER
 ANTE = {"kind": "ante", "weight": 1}
@@ -426,21 +423,7 @@ def test_croupier_fair_verify_deck_prints_the_rounds_cards():
     for _ in range(20):
         seeds = _seeds(rng)
         step = TITLE.replay(NumberStream(seeds), TITLE.check({}), [Action("fold")])
-        assert step.view["cards"] == _verified(seeds, 6)
-
-
-def _verified(seeds: RoundSeeds, count: int) -> list[str]:
-    """The cards ``croupier fair verify deck --count K`` prints for the round's seeds."""
-    options = {
-        "--server-seed": seeds.server_seed,
-        "--client-seed": seeds.client_seed,
-        "--nonce": str(seeds.nonce),
-        "--count": str(count),
-    }
-    args = ["fair", "verify", "deck", *(x for pair in options.items() for x in pair), "--json"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)["cards"]
+        assert step.view["cards"] == verified_deck(seeds, 6)
 
 
 def test_the_title_reads_the_deck_mapping():
