@@ -480,3 +480,23 @@ def test_numbers_read_at_once_are_the_numbers_read_one_by_one(seed, reads):
     for count in reads:
         assert list(at_once.numbers(count)) == [one_by_one.next_number() for _ in range(count)]
         assert at_once.cursor == one_by_one.cursor
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.binary(min_size=32, max_size=32),
+    before=st.integers(min_value=0, max_value=20),
+    rounds=st.integers(min_value=1, max_value=4),
+)
+def test_the_rest_of_a_round_is_the_next_numbers_up_to_the_round_s_end(seed, before, rounds):
+    seeds = RoundSeeds(seed.hex(), "c", 3)
+    rest, one_by_one = seeds.stream(), seeds.stream()
+    rest.numbers(before)
+    expected = [one_by_one.next_number() for _ in range(before)]
+    for _ in range(rounds):
+        got = list(rest.rest_of_round())
+        expected = [one_by_one.next_number() for _ in range(len(got))]
+        assert got == expected
+        assert 1 <= len(got) <= 8
+        assert rest.cursor == one_by_one.cursor
+        assert rest.cursor % 32 == 0  # it ends where an HMAC round ends

@@ -41,6 +41,11 @@ class Stacked:
         self.cursor += 4 * count
         return tuple(out)
 
+    def rest_of_round(self):
+        """The numbers up to the end of the current 32-byte round, or a whole next round."""
+        left_in_round = (32 - self.cursor % 32) // 4
+        return self.numbers(left_in_round)
+
 
 def stacked(*cards: str) -> Stacked:
     """These cards first, then the rest of the deck in CARDS order."""

@@ -56,7 +56,7 @@ from operator import itemgetter
 from typing import Any, Final
 
 from croupier.products.rgs.errors import InvalidBet
-from croupier.products.rgs.fair import CARDS, NUMBER_BYTES, ROUND_BYTES, NumberStream
+from croupier.products.rgs.fair import CARDS, NumberStream
 from croupier.products.rgs.games.base import Params, Play, SingleDrawTitle
 from croupier.products.rgs.games.bets import check_kind_bets
 from croupier.products.rgs.math import Outcome
@@ -141,7 +141,7 @@ def _deal_to_match(stream: NumberStream) -> list[int]:
     pop, append, size = left.pop, order.append, len(left)
     joker_rank = -1
     while True:
-        for k in stream.numbers(_block_numbers(stream)):
+        for k in stream.rest_of_round():
             card = pop((k * size) >> 32)
             size -= 1
             append(card)
@@ -149,11 +149,6 @@ def _deal_to_match(stream: NumberStream) -> list[int]:
                 joker_rank = card >> 2
             elif card >> 2 == joker_rank:
                 return order
-
-
-def _block_numbers(stream: NumberStream) -> int:
-    """How many numbers are left in the stream's current HMAC block (8 at a block's start)."""
-    return (ROUND_BYTES - stream.cursor % ROUND_BYTES) // NUMBER_BYTES
 
 
 @dataclass(frozen=True)
@@ -185,10 +180,10 @@ class AndarBahar:
             "andar": cards[1::2],  # Andar is dealt first
             "bahar": cards[2::2],
             "dealt": dealt,  # cards after the joker, the matching one included
-            "winner": winner(dealt),
+            "winner": ANDAR if dealt % 2 else BAHAR,  # winner(dealt), inline
             "cards": cards,  # deck order, as `croupier fair verify deck` prints
         }
-        return Play(multiplier=self._table(params)[dealt], outcome=outcome)
+        return Play(self._table(params)[dealt], outcome)
 
     def distribution(self, params: Params) -> Sequence[Outcome]:
         table = self._table(params)
