@@ -23,7 +23,7 @@ from croupier.kernel.config import get_settings
 from croupier.kernel.jurisdictions.cli import jurisdictions_app
 from croupier.kernel.rng.cli import app as rng_app
 from croupier.policy.compliance.cli import sanctions_app
-from croupier.products.aggregation.cli import game_app, provider_app
+from croupier.products.aggregation.cli import dev_game_session, game_app, provider_app
 from croupier.products.rgs.cli import fair_app, games_app
 from croupier.products.rgs.crash.cli import crash_app
 
@@ -48,6 +48,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(games_app, name="games")
 app.add_typer(crash_app, name="crash")
 app.add_typer(provider_app, name="provider")
+# Sandbox commands live with their domain; ``croupier dev`` gathers them.
+dev_app.command("game-session")(dev_game_session)
 app.add_typer(game_app, name="game")
 demo_app = typer.Typer(help="Demo data for trying croupier.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, select
 
-from croupier.core.players import DuplicatePersonPolicy, create_brand
+from croupier.core.players import (
+    DuplicatePersonPolicy,
+    activate_player,
+    create_brand,
+    get_player,
+)
 from croupier.core.players.models import Player, PlayerSession
 from croupier.core.wallet.models import LedgerAccount
 from croupier.kernel.clock import Clock
@@ -14,6 +21,7 @@ from croupier.kernel.db import Database
 from croupier.kernel.errors import PROBLEM_CONTENT_TYPE
 from croupier.kernel.jurisdictions import JURISDICTIONS
 from croupier.kernel.models import AuditRecord
+from tests.http_fixtures import make_client
 
 PASSWORD = "correct horse battery staple"
 ALL_JURISDICTIONS = sorted(JURISDICTIONS)
@@ -97,3 +105,16 @@ def assert_problem(response, status: int, code: str) -> dict[str, Any]:
     assert (body["status"], body["code"]) == (status, code), body
     assert "Traceback" not in response.text
     return body
+
+
+@contextmanager
+def verified_player(db: Database, clock: Clock) -> Iterator[tuple[Any, Any]]:
+    """A verified Maltese player of a new brand, logged in: ``(client, player view)``."""
+    make_brand(db, clock)
+    with make_client(db, clock) as c:
+        registered = register(c)
+        with db.unit_of_work() as s:
+            activate_player(s, clock, registered["id"], actor="test", reason="verified")
+            view = get_player(s, registered["id"], brand_scope=None)
+        c.headers.update(logged_in(c))
+        yield c, view

@@ -13,6 +13,7 @@ from croupier.policy.compliance import (
     may_bet,
     may_deposit,
     may_login,
+    may_play,
     may_withdraw,
 )
 from croupier.policy.rg import errors
@@ -202,3 +203,36 @@ def test_may_register_applies_the_registration_rules_without_creating_anything(
 
     assert decision.code == code
     assert footprint(db) == before
+
+
+def test_may_play_asks_what_may_bet_asks_except_the_stake(db, clock):
+    from croupier.core.players import change_status
+
+    active = player_in(db, clock, "MT")
+    unverified = player_in(db, clock, "GB", currency="GBP", active=False)
+    in_france = player_in(db, clock, "FR")
+    on_a_break = player_in(db, clock, "MT")
+    suspended = player_in(db, clock, "MT")
+    with db.unit_of_work() as s:
+        take_timeout(s, clock, on_a_break.id, timedelta(days=1), actor="player")
+        change_status(
+            s,
+            clock,
+            suspended.id,
+            PlayerStatus.SUSPENDED,
+            reason="review",
+            actor="test",
+            brand_scope=None,
+        )
+
+    with db.unit_of_work() as s:
+        decided = {
+            p.id: may_play(s, clock, p.id, Product.SLOTS)
+            for p in (active, unverified, in_france, on_a_break, suspended)
+        }
+
+    assert decided[active.id].allowed
+    assert decided[unverified.id].code == "compliance.verification_required"
+    assert decided[in_france.id].code == "compliance.product_not_offered"
+    assert decided[on_a_break.id].code == "rg.timed_out"
+    assert decided[suspended.id].code == "compliance.account_not_active"

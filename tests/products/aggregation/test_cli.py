@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,72 @@ def test_game_add_refuses_an_unknown_provider_a_bad_category_and_a_duplicate(cro
     assert duplicate.returncode == 2
     assert duplicate.stderr.startswith("error: aggregation.game_exists: ")
     assert croupier.query("SELECT code, category FROM provider_games") == [("sweet-7", "other")]
+
+
+def _sandbox_player_and_game(croupier, tmp_path, *provider_options: str) -> str:
+    """A demo brand with a sandbox player, and provider acme with game sweet-7; answers the
+    player's id."""
+    assert croupier(
+        "brand", "create", "--code", "demo", "--name", "Demo", "--currencies", "EUR",
+        "--jurisdictions", "MT",
+    ).returncode == 0  # fmt: skip
+    player = croupier.json("dev", "player")
+    pem = _pem_file(tmp_path, rsa_public_pem())
+    assert croupier.json(
+        "provider", "add", "acme", "--protocol", "caleta", "--public-key", pem, *provider_options
+    )
+    assert croupier.json("game", "add", "--provider", "acme", "--code", "sweet-7", "--name", "S7")
+    return player["player_id"]
+
+
+def test_provider_add_takes_a_launch_url_and_refuses_a_bad_one(croupier, tmp_path):
+    pem = _pem_file(tmp_path, rsa_public_pem())
+
+    bad = croupier(
+        "provider", "add", "acme", "--protocol", "caleta", "--public-key", pem,
+        "--launch-url", "ftp://games.acme.example/",
+    )  # fmt: skip
+    good = croupier.json(
+        "provider", "add", "acme", "--protocol", "caleta", "--public-key", pem,
+        "--launch-url", "https://games.acme.example/launch",
+    )  # fmt: skip
+
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error: aggregation.invalid_launch_url: "), bad.stderr
+    assert good["launch_url"] == "https://games.acme.example/launch"
+    assert croupier.query("SELECT launch_url FROM game_providers") == [
+        ("https://games.acme.example/launch",)
+    ]
+
+
+def test_dev_game_session_prints_a_token_stored_only_as_its_hash_and_audited(croupier, tmp_path):
+    player_id = _sandbox_player_and_game(croupier, tmp_path)
+
+    issued = croupier.json(
+        "dev", "game-session", "--player", player_id, "--provider", "acme", "--game", "sweet-7"
+    )
+
+    digest = hashlib.sha256(issued["token"].encode()).hexdigest()
+    assert croupier.query(
+        "SELECT id, player_id, token_sha256, superseded_at FROM game_sessions"
+    ) == [(issued["session_id"], player_id, digest, None)]
+    assert croupier.query(
+        "SELECT actor LIKE 'cli:%', subject_id FROM audit_log WHERE action = 'game_session.issued'"
+    ) == [(1, issued["session_id"])]
+    assert issued["token"] not in json.dumps(croupier.query("SELECT * FROM audit_log"))
+
+
+def test_dev_game_session_is_refused_in_production_and_for_an_unknown_game(croupier, tmp_path):
+    player_id = _sandbox_player_and_game(croupier, tmp_path)
+    audited = croupier.query("SELECT count(*) FROM audit_log")
+    command = ("dev", "game-session", "--player", player_id, "--provider", "acme")
+
+    production = croupier(*command, "--game", "sweet-7", CROUPIER_ENV="production")
+    unknown = croupier(*command, "--game", "sour-8")
+
+    assert production.returncode == 2
+    assert production.stderr.startswith("error: sandbox.unavailable: "), production.stderr
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("error: aggregation.game_not_found: "), unknown.stderr
+    assert croupier.query("SELECT count(*) FROM game_sessions") == [(0,)]
+    assert croupier.query("SELECT count(*) FROM audit_log") == audited

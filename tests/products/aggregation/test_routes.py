@@ -47,8 +47,12 @@ def test_the_catalogue_lists_in_house_titles_and_provider_games_without_a_login(
     assert everything.status_code == 200
     games = everything.json()["games"]
     assert {g["code"] for g in games if g["provider"] == "croupier"} == set(TITLES)
+    assert all(g["id"] == g["code"] for g in games if g["provider"] == "croupier")
+    [acme_game] = acme.json()["games"]
+    assert acme_game["id"].startswith("pgm_")
     assert acme.json()["games"] == [
         {
+            "id": acme_game["id"],
             "provider": "acme",
             "code": "sweet-7",
             "name": "Sweet 7",

@@ -1,7 +1,7 @@
 """Compliance: the one policy entry point products ask before they move money.
 
-``may_login``, ``may_deposit``, ``may_bet``, ``may_withdraw`` and ``marketing_allowed``
-return a :class:`Decision`; products never re-implement a rule.
+``may_login``, ``may_deposit``, ``may_play``, ``may_bet``, ``may_withdraw`` and
+``marketing_allowed`` return a :class:`Decision`; products never re-implement a rule.
 """
 
 from croupier.policy.compliance.service import (
@@ -10,6 +10,7 @@ from croupier.policy.compliance.service import (
     may_bet,
     may_deposit,
     may_login,
+    may_play,
     may_register,
     may_withdraw,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "may_bet",
     "may_deposit",
     "may_login",
+    "may_play",
     "may_register",
     "may_withdraw",
 ]

@@ -1,4 +1,4 @@
-"""The one policy entry point: may this player log in, deposit, bet, withdraw now?
+"""The one policy entry point: may this player log in, deposit, play, bet, withdraw now?
 
 Payments, games and the sportsbook ask here before they move money and never re-implement a
 rule. Each answer is a :class:`Decision`: allowed (possibly for less than asked, where the
@@ -157,6 +157,29 @@ def may_login(session: Session, clock: Clock, player_id: str) -> Decision:  # no
         return _refused(
             errors.AccountNotActive(
                 f"The account is {player.status.value}.", status=player.status.value
+            )
+        )
+    return Decision()
+
+
+def may_play(session: Session, clock: Clock, player_id: str, product: Product) -> Decision:
+    """May the player start playing ``product`` (open a game session at a provider, say)?
+
+    The checks of :func:`may_bet` that do not depend on a stake: the account is active and
+    verified, the player is not self-excluded or on a break (GLI-19 A.3.8), and the
+    jurisdiction licenses the product. Stake caps and limits are checked on every bet.
+    """
+    player = get_player(session, player_id, brand_scope=None)
+    block = _gaming_block(session, clock, player)
+    if block is not None:
+        return _refused(block)
+    if player.status is not PlayerStatus.ACTIVE:
+        return _refused(errors.VerificationRequired("Play needs a verified, active account."))
+    rules = jurisdiction(player.jurisdiction)
+    if product not in rules.products:
+        return _refused(
+            errors.ProductNotOffered(
+                f"{product.value} is not licensed in {rules.name}.", product=product.value
             )
         )
     return Decision()

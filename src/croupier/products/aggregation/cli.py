@@ -2,7 +2,8 @@
 
 ``croupier provider add acme --protocol caleta --public-key acme.pem`` registers the key that
 verifies acme's signatures; ``croupier game add --provider acme --code sweet-7 --name "Sweet
-7"`` adds one of its games to the catalogue. Both are audited.
+7"`` adds one of its games to the catalogue. Both are audited. ``croupier dev game-session``
+(registered under ``croupier dev`` by the app) issues a game session token for integrators.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Annotated
 
 import typer
 
+from croupier.core.players.cli import SandboxUnavailable
 from croupier.kernel.cli import JsonFlag, cli_actor, cli_database, emit
-from croupier.products.aggregation import service
+from croupier.kernel.config import Environment
+from croupier.products.aggregation import service, sessions
 
 provider_app = typer.Typer(help="Third-party game providers and their keys.", no_args_is_help=True)
 game_app = typer.Typer(help="The game catalogue of every provider.", no_args_is_help=True)
@@ -25,12 +28,14 @@ def _provider_payload(view: service.ProviderView) -> dict[str, object]:
         "protocol": view.protocol,
         "public_key_sha256": view.public_key_sha256,
         "enabled": view.enabled,
+        "launch_url": view.launch_url,
         "created_at": view.created_at.isoformat() if view.created_at else None,
     }
 
 
 def _game_payload(game: service.CatalogueGame) -> dict[str, object]:
     return {
+        "id": game.id,
         "provider": game.provider,
         "code": game.code,
         "name": game.name,
@@ -51,6 +56,15 @@ def provider_add(
         Path,
         typer.Option("--public-key", metavar="PEM_FILE", help="RSA public key (PEM, 2048+ bits)."),
     ],
+    launch_url: Annotated[
+        str | None,
+        typer.Option(
+            "--launch-url",
+            metavar="URL",
+            help="Where players are sent to play (https; http outside production). Without "
+            "one its games cannot be launched.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register a game provider and the public key that verifies its signatures (audited)."""
@@ -59,10 +73,17 @@ def provider_add(
     except OSError as exc:
         typer.echo(f"error: cannot read {public_key}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
-    with cli_database() as (_settings, database, clock):
+    with cli_database() as (settings, database, clock):
         with database.unit_of_work() as session:
             view = service.add_provider(
-                session, clock, name=name, protocol=protocol, public_key_pem=pem, actor=cli_actor()
+                session,
+                clock,
+                name=name,
+                protocol=protocol,
+                public_key_pem=pem,
+                launch_url=launch_url,
+                allow_http_launch_url=settings.env is not Environment.PRODUCTION,
+                actor=cli_actor(),
             )
         emit(
             as_json,
@@ -152,4 +173,40 @@ def game_list(
                 f"{g.provider:<16} {g.code:<24} {g.category:<12} {g.rtp or '-':>8}  {g.name}"
                 for g in games
             ),
+        )
+
+
+def dev_game_session(
+    player: Annotated[str, typer.Option(metavar="ID", help="The player's id.")],
+    provider: Annotated[str, typer.Option(metavar="NAME", help="The provider's name.")],
+    game: Annotated[str, typer.Option(metavar="CODE", help="The provider's code for the game.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Issue a game session token for a player at a provider's game, as a launch would,
+    for integrators and tests (refused in production; audited)."""
+    with cli_database() as (settings, database, clock):
+        if settings.env is Environment.PRODUCTION:
+            raise SandboxUnavailable("croupier dev is for dev and test environments only.")
+        with database.unit_of_work() as session:
+            issued = sessions.open_sandbox_session(
+                session,
+                clock,
+                player_id=player,
+                provider=provider,
+                game_code=game,
+                actor=cli_actor(),
+            )
+        view = issued.session
+        emit(
+            as_json,
+            {
+                "token": issued.token,
+                "session_id": view.id,
+                "player_id": view.player_id,
+                "provider": view.provider,
+                "game": view.game_code,
+                "expires_at": view.expires_at.isoformat(),
+            },
+            f"game session {view.id} for {view.player_id} at {view.provider}/{view.game_code} "
+            f"until {view.expires_at.isoformat()}: token {issued.token}",
         )

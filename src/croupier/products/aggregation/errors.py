@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from croupier.kernel.errors import DomainError
+from croupier.kernel.errors import DomainError, Forbidden
 
 
 class AggregationError(DomainError):
@@ -82,3 +82,54 @@ class UnknownJurisdiction(AggregationError):
 class UnknownCountry(AggregationError):
     code = "aggregation.unknown_country"
     title = "The country is not an ISO 3166-1 alpha-2 code"
+
+
+class InvalidLaunchUrl(AggregationError):
+    code = "aggregation.invalid_launch_url"
+    title = "A provider's launch URL is an absolute https URL (http outside production)"
+
+
+class GameNotFound(DomainError):
+    code = "aggregation.game_not_found"
+    status = 404
+    title = "There is no such provider game"
+
+
+class InHouseTitle(AggregationError):
+    # The in-house titles are played on our own game server, not launched at a provider.
+    code = "aggregation.in_house_title"
+    title = "In-house titles are played at /api/v1/games/{code}/rounds, not launched"
+
+
+class ProviderDisabled(Forbidden):
+    code = "aggregation.provider_disabled"
+    title = "The game's provider is disabled"
+
+
+class ProviderNotLaunchable(DomainError):
+    code = "aggregation.provider_not_launchable"
+    status = 409
+    title = "The game's provider has no launch URL"
+
+
+class GameNotOfferedInJurisdiction(Forbidden):
+    code = "aggregation.game_not_offered_in_jurisdiction"
+    title = "The game is not offered in the player's jurisdiction"
+
+
+class GameBlockedInCountry(Forbidden):
+    code = "aggregation.game_blocked_in_country"
+    title = "The game must not be offered in the player's country"
+
+
+class GameSessionInvalid(DomainError):
+    # Unknown and expired tokens answer alike: a guess learns nothing about real tokens.
+    code = "aggregation.game_session_invalid"
+    status = 401
+    title = "The game session token is unknown or expired"
+
+
+class GameSessionSuperseded(DomainError):
+    code = "aggregation.game_session_superseded"
+    status = 409
+    title = "A newer game session of this player at this provider takes the bets"

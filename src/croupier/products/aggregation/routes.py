@@ -1,23 +1,39 @@
-"""The public game catalogue: in-house titles and every enabled provider's games."""
+"""The public game catalogue (in-house titles and every enabled provider's games), and
+launching a provider's game for a logged-in player."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, status
 
-from croupier.kernel.web import ReadSession, problem_responses
-from croupier.products.aggregation import service
-from croupier.products.aggregation.errors import ProviderNotFound, UnknownCategory
-from croupier.products.aggregation.schemas import CatalogueGameOut, CatalogueOut
+from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
+from croupier.kernel.web import AppClock, DbSession, ReadSession, problem_responses
+from croupier.policy.compliance import errors as compliance_errors
+from croupier.products.aggregation import errors, service, sessions
+from croupier.products.aggregation.schemas import CatalogueGameOut, CatalogueOut, LaunchOut
 
 router = APIRouter(tags=["catalogue"])
+
+LAUNCH_REFUSALS = (
+    errors.GameNotFound,
+    errors.InHouseTitle,
+    errors.ProviderDisabled,
+    errors.ProviderNotLaunchable,
+    errors.GameNotOfferedInJurisdiction,
+    errors.GameBlockedInCountry,
+    compliance_errors.SelfExcluded,
+    compliance_errors.TimedOut,
+    compliance_errors.AccountNotActive,
+    compliance_errors.VerificationRequired,
+    compliance_errors.ProductNotOffered,
+)
 
 
 @router.get(
     "/api/v1/catalogue/games",
     response_model=CatalogueOut,
-    responses=problem_responses(ProviderNotFound, UnknownCategory),
+    responses=problem_responses(errors.ProviderNotFound, errors.UnknownCategory),
 )
 def list_catalogue_games(
     session: ReadSession,
@@ -33,3 +49,30 @@ def list_catalogue_games(
     then the games of every enabled provider."""
     games = service.catalogue(session, provider=provider, category=category)
     return CatalogueOut(games=[CatalogueGameOut.of(g) for g in games])
+
+
+@router.post(
+    "/api/v1/games/{game_id}/launch",
+    response_model=LaunchOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*SESSION_ERRORS, *LAUNCH_REFUSALS),
+    tags=["provider games"],
+)
+def launch_game(
+    game_id: Annotated[str, Path(max_length=40, description="The game's id in the catalogue")],
+    auth: CurrentPlayer,
+    session: DbSession,
+    clock: AppClock,
+) -> LaunchOut:
+    """Open a game session at a provider's game and answer the URL to send the player to.
+
+    The token in it is what the provider presents to our wallet; a newer launch at the same
+    provider takes over the bets. In-house titles are not launched: play them at
+    `POST /api/v1/games/{code}/rounds`."""
+    launched = sessions.launch_game(session, clock, auth.player_id, game_id)
+    return LaunchOut(
+        session_id=launched.session.id,
+        token=launched.token,
+        launch_url=launched.launch_url,
+        expires_at=launched.session.expires_at,
+    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -37,6 +38,7 @@ PROTOCOLS: Final = ("caleta",)
 PLANNED_PROTOCOLS: Final = ("hub88",)
 CATEGORIES: Final = ("slots", "table", "live", "crash", "instant", "video-poker", "other")
 MIN_RSA_BITS: Final = 2048
+MAX_LAUNCH_URL_LENGTH: Final = 500
 
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -71,11 +73,15 @@ class ProviderView:
     protocol: str
     public_key_sha256: str | None  # None for the in-house provider: it signs nothing
     enabled: bool
+    launch_url: str | None  # None: its games cannot be launched (in-house: not launched)
     created_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogueGame:
+    # What to put in /api/v1/games/{id}: the in-house title's code (…/rounds), or the provider
+    # game's id (…/launch).
+    id: str
     provider: str
     code: str
     name: str
@@ -93,6 +99,7 @@ def _provider_view(row: GameProvider) -> ProviderView:
         protocol=row.protocol,
         public_key_sha256=row.public_key_sha256,
         enabled=row.enabled,
+        launch_url=row.launch_url,
         created_at=row.created_at,
     )
 
@@ -118,6 +125,29 @@ def _check_protocol(protocol: str) -> str:
         else f"Unknown protocol {protocol!r}."
     )
     raise errors.UnsupportedProtocol(detail, protocol=protocol, supported=list(PROTOCOLS))
+
+
+def check_launch_url(url: str, *, allow_http: bool) -> str:
+    """An absolute https URL with a host and no fragment (http only where ``allow_http``,
+    i.e. outside production: the launch URL carries the player's session token)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    schemes = ("https", "http") if allow_http else ("https",)
+    if (
+        len(url) > MAX_LAUNCH_URL_LENGTH
+        or parts.scheme not in schemes
+        or not parts.hostname
+        or parts.username is not None
+        or parts.fragment
+        or not url.isprintable()
+        or any(c.isspace() for c in url)
+    ):
+        raise errors.InvalidLaunchUrl(
+            f"{url!r} is not an absolute {' or '.join(schemes)} URL without a fragment "
+            f"(at most {MAX_LAUNCH_URL_LENGTH} characters).",
+            schemes=list(schemes),
+        )
+    return url
 
 
 def public_key_fingerprint(public_key_pem: str | bytes) -> tuple[str, str]:
@@ -153,11 +183,16 @@ def add_provider(
     name: str,
     protocol: str,
     public_key_pem: str | bytes,
+    launch_url: str | None = None,
+    allow_http_launch_url: bool = False,
     actor: str,
 ) -> ProviderView:
-    """Register a game provider with the public key that verifies its signatures (audited)."""
+    """Register a game provider with the public key that verifies its signatures and, to
+    launch its games, the URL players are sent to (audited)."""
     name = _check_provider_name(name)
     protocol = _check_protocol(protocol)
+    if launch_url is not None:
+        launch_url = check_launch_url(launch_url, allow_http=allow_http_launch_url)
     pem, fingerprint = public_key_fingerprint(public_key_pem)
     if session.scalar(select(GameProvider.id).where(GameProvider.name == name)) is not None:
         raise errors.ProviderExists(f"Provider {name!r} is registered already.", name=name)
@@ -168,6 +203,7 @@ def add_provider(
         public_key_pem=pem,
         public_key_sha256=fingerprint,
         enabled=True,
+        launch_url=launch_url,
         created_at=clock.now(),
     )
     try:
@@ -184,7 +220,12 @@ def add_provider(
         action="provider.added",
         subject_type="game_provider",
         subject_id=row.id,
-        after={"name": name, "protocol": protocol, "public_key_sha256": fingerprint},
+        after={
+            "name": name,
+            "protocol": protocol,
+            "public_key_sha256": fingerprint,
+            "launch_url": launch_url,
+        },
     )
     return _provider_view(row)
 
@@ -192,7 +233,7 @@ def add_provider(
 def list_providers(session: Session) -> list[ProviderView]:
     """The in-house provider, then every registered provider by name."""
     rows = session.scalars(select(GameProvider).order_by(GameProvider.name))
-    in_house = ProviderView(IN_HOUSE_PROVIDER, "in-house", None, True, None)
+    in_house = ProviderView(IN_HOUSE_PROVIDER, "in-house", None, True, None, None)
     return [in_house, *(_provider_view(r) for r in rows)]
 
 
@@ -325,6 +366,7 @@ def add_game(
 
 def _catalogue_game(provider: GameProvider, row: ProviderGame) -> CatalogueGame:
     return CatalogueGame(
+        id=row.id,
         provider=provider.name,
         code=row.code,
         name=row.name,
@@ -353,6 +395,7 @@ def catalogue(
     if provider in (None, IN_HOUSE_PROVIDER):
         games.extend(
             CatalogueGame(
+                id=t.code,
                 provider=IN_HOUSE_PROVIDER,
                 code=t.code,
                 name=t.name,

@@ -1,0 +1,247 @@
+"""Game sessions: launching a provider's game for a player, and resolving the token the
+provider then presents to our wallet.
+
+A launch checks what the catalogue and policy say about this player and this game (the
+provider is enabled, the game is offered in the player's jurisdiction and not blocked in
+their country, and ``croupier.policy.compliance.may_play``), then issues a session whose
+token is 32 random bytes; only its SHA-256 is stored. A newer session of the same player at
+the same provider supersedes the older ones for bets only: wins and rollbacks of rounds the
+older session opened are still accepted until it expires (GLI-19 §4.15: open rounds finish).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from croupier.core.players import get_player
+from croupier.core.players.models import Player
+from croupier.kernel.audit import record_event
+from croupier.kernel.clock import Clock
+from croupier.kernel.ids import new_id
+from croupier.kernel.jurisdictions import Product
+from croupier.policy.compliance import may_play
+from croupier.products.aggregation import errors
+from croupier.products.aggregation.models import GameProvider, GameSession, ProviderGame
+from croupier.products.aggregation.service import IN_HOUSE_PROVIDER
+from croupier.products.rgs.games.catalogue import TITLES
+
+SESSION_LIFETIME: Final = timedelta(hours=8)
+TOKEN_BYTES: Final = 32
+LAUNCH_LANGUAGE: Final = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class GameSessionView:
+    id: str
+    player_id: str
+    provider: str
+    game_id: str
+    game_code: str
+    created_at: datetime
+    expires_at: datetime
+    superseded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    """A new session with its token: the only time the token exists in clear."""
+
+    session: GameSessionView
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchedGame:
+    """A new session with its token, and the provider's URL to send the player to."""
+
+    session: GameSessionView
+    token: str
+    launch_url: str
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _product(category: str) -> Product:
+    """What policy licenses: slots and live casino are their own products, the rest casino."""
+    if category == "slots":
+        return Product.SLOTS
+    if category == "live":
+        return Product.LIVE
+    return Product.CASINO
+
+
+def _check_offered(
+    session: Session, clock: Clock, provider: GameProvider, game: ProviderGame, player_id: str
+) -> str:
+    """Refuse unless the player may play this game now; answers the player's currency."""
+    if not provider.enabled:
+        raise errors.ProviderDisabled(
+            f"Provider {provider.name!r} is disabled.", provider=provider.name
+        )
+    player = get_player(session, player_id, brand_scope=None)
+    allowed: list[str] = json.loads(game.jurisdictions)
+    if allowed and player.jurisdiction not in allowed:
+        raise errors.GameNotOfferedInJurisdiction(
+            f"{game.code} is not offered in {player.jurisdiction}.",
+            jurisdiction=player.jurisdiction,
+        )
+    blocked: list[str] = json.loads(game.blocked_countries)
+    if player.country in blocked:
+        raise errors.GameBlockedInCountry(
+            f"{game.code} must not be offered in {player.country}.", country=player.country
+        )
+    may_play(session, clock, player_id, _product(game.category)).raise_if_refused()
+    return player.currency
+
+
+def _issue(
+    session: Session, clock: Clock, provider: GameProvider, game: ProviderGame, player_id: str
+) -> tuple[GameSession, str]:
+    # Launches of one player are serialized on their row (SQLite serializes every writer), so
+    # that of two launches at once exactly one session is left taking bets.
+    session.execute(select(Player.id).where(Player.id == player_id).with_for_update())
+    now = clock.now()
+    session.execute(
+        update(GameSession)
+        .where(
+            GameSession.player_id == player_id,
+            GameSession.provider_id == provider.id,
+            GameSession.superseded_at.is_(None),
+        )
+        .values(superseded_at=now)
+    )
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    row = GameSession(
+        id=new_id("gss"),
+        token_sha256=token_digest(token),
+        player_id=player_id,
+        provider_id=provider.id,
+        game_id=game.id,
+        created_at=now,
+        expires_at=now + SESSION_LIFETIME,
+        superseded_at=None,
+    )
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def _view(row: GameSession, provider: GameProvider, game: ProviderGame) -> GameSessionView:
+    return GameSessionView(
+        id=row.id,
+        player_id=row.player_id,
+        provider=provider.name,
+        game_id=game.id,
+        game_code=game.code,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        superseded_at=row.superseded_at,
+    )
+
+
+def _launch_url(base: str, token: str, game: str, currency: str) -> str:
+    parts = urlsplit(base)
+    ours = {"token": token, "game": game, "currency": currency, "lang": LAUNCH_LANGUAGE}
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
+    return urlunsplit(parts._replace(query=urlencode([*query, *ours.items()])))
+
+
+def _game(session: Session, game_id: str) -> tuple[GameProvider, ProviderGame]:
+    if game_id in TITLES:
+        raise errors.InHouseTitle(
+            f"{game_id} is an in-house title: play it at /api/v1/games/{game_id}/rounds.",
+            rounds_url=f"/api/v1/games/{game_id}/rounds",
+        )
+    found = session.execute(
+        select(GameProvider, ProviderGame)
+        .join(ProviderGame, ProviderGame.provider_id == GameProvider.id)
+        .where(ProviderGame.id == game_id)
+    ).one_or_none()
+    if found is None:
+        raise errors.GameNotFound(f"No provider game {game_id!r}.", game_id=game_id)
+    return found[0], found[1]
+
+
+def launch_game(session: Session, clock: Clock, player_id: str, game_id: str) -> LaunchedGame:
+    """Open a session of the player at a provider's game (by its catalogue id) and answer the
+    provider's launch URL with the token, the game, the player's currency and language.
+    A refusal stores nothing."""
+    provider, game = _game(session, game_id)
+    if provider.launch_url is None:
+        raise errors.ProviderNotLaunchable(
+            f"Provider {provider.name!r} has no launch URL.", provider=provider.name
+        )
+    currency = _check_offered(session, clock, provider, game, player_id)
+    row, token = _issue(session, clock, provider, game, player_id)
+    url = _launch_url(provider.launch_url, token, game.code, currency)
+    return LaunchedGame(_view(row, provider, game), token, url)
+
+
+def open_sandbox_session(
+    session: Session, clock: Clock, *, player_id: str, provider: str, game_code: str, actor: str
+) -> IssuedSession:
+    """A session for integrators and tests (``croupier dev game-session``): the same checks
+    as a launch, by provider name and game code, without needing a launch URL (audited)."""
+    if provider == IN_HOUSE_PROVIDER:
+        raise errors.InHouseTitle(
+            f"{game_code} is an in-house title: play it at /api/v1/games/{game_code}/rounds.",
+            rounds_url=f"/api/v1/games/{game_code}/rounds",
+        )
+    owner = session.scalar(select(GameProvider).where(GameProvider.name == provider))
+    if owner is None:
+        raise errors.ProviderNotFound(f"No game provider {provider!r}.", provider=provider)
+    game = session.scalar(
+        select(ProviderGame).where(
+            ProviderGame.provider_id == owner.id, ProviderGame.code == game_code
+        )
+    )
+    if game is None:
+        raise errors.GameNotFound(
+            f"Provider {provider!r} has no game {game_code!r}.", provider=provider, code=game_code
+        )
+    _check_offered(session, clock, owner, game, player_id)
+    row, token = _issue(session, clock, owner, game, player_id)
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="game_session.issued",
+        subject_type="game_session",
+        subject_id=row.id,
+        after={"player_id": player_id, "provider": provider, "game": game_code},
+    )
+    return IssuedSession(_view(row, owner, game), token)
+
+
+def resolve_session(
+    session: Session, clock: Clock, token: str, *, for_bet: bool
+) -> GameSessionView:
+    """The session a provider's token stands for. Unknown and expired tokens are refused
+    alike; a superseded session is refused for bets only (its wins and rollbacks still come
+    in)."""
+    found = session.execute(
+        select(GameSession, GameProvider, ProviderGame)
+        .join(GameProvider, GameProvider.id == GameSession.provider_id)
+        .join(ProviderGame, ProviderGame.id == GameSession.game_id)
+        .where(GameSession.token_sha256 == token_digest(token))
+    ).one_or_none()
+    if found is None or found[0].expires_at <= clock.now():
+        raise errors.GameSessionInvalid("The game session token is unknown or expired.")
+    row, provider, game = found
+    if for_bet and row.superseded_at is not None:
+        raise errors.GameSessionSuperseded(
+            "A newer game session of this player at this provider takes the bets.",
+            superseded_at=row.superseded_at.isoformat(),
+        )
+    return _view(row, provider, game)
