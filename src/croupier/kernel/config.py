@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     rate_limit_password_reset_per_ip: int = Field(default=10, ge=1)
     rate_limit_password_reset_per_account: int = Field(default=5, ge=1)
     rate_limit_fair_verify_per_ip: int = Field(default=600, ge=1)
+    rate_limit_catalogue_per_ip: int = Field(default=600, ge=1)
     # GLI-19 §4.16: how long an open game round waits before the server plays on the ones
     # that need no input (free spins), and how often each server process looks (0: never;
     # run `croupier games complete-rounds` from cron instead).

@@ -88,3 +88,10 @@ def test_the_endpoint_and_its_errors_are_in_the_openapi_document(client: TestCli
     spec = client.get("/openapi.json").json()
     operation = spec["paths"]["/api/v1/catalogue/games"]["get"]
     assert {"200", "404", "422"} <= set(operation["responses"])
+
+
+def test_the_public_catalogue_is_rate_limited_per_ip(db, clock):
+    with make_client(db, clock, rate_limit_catalogue_per_ip=3) as anonymous:
+        answers = [anonymous.get("/api/v1/catalogue/games") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[-1].json()["code"] == "rate_limited"

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
-from croupier.kernel.web import AppClock, DbSession, ReadSession, problem_responses
+from croupier.kernel.config import Settings
+from croupier.kernel.ratelimit import Limit, RateLimited
+from croupier.kernel.web import (
+    AppClock,
+    DbSession,
+    ReadSession,
+    client_ip,
+    problem_responses,
+    rate_limit,
+)
 from croupier.policy.compliance import errors as compliance_errors
 from croupier.products.aggregation import errors, service, sessions
 from croupier.products.aggregation.schemas import CatalogueGameOut, CatalogueOut, LaunchOut
@@ -33,9 +42,10 @@ LAUNCH_REFUSALS = (
 @router.get(
     "/api/v1/catalogue/games",
     response_model=CatalogueOut,
-    responses=problem_responses(errors.ProviderNotFound, errors.UnknownCategory),
+    responses=problem_responses(errors.ProviderNotFound, errors.UnknownCategory, RateLimited),
 )
 def list_catalogue_games(
+    request: Request,
     session: ReadSession,
     provider: Annotated[
         str | None, Query(max_length=40, description="Only this provider's games")
@@ -46,7 +56,18 @@ def list_catalogue_games(
     ] = None,
 ) -> CatalogueOut:
     """The game catalogue by provider and code: the in-house titles as provider `croupier`,
-    then the games of every enabled provider."""
+    then the games of every enabled provider. Public, so limited per IP."""
+    settings: Settings = request.app.state.settings
+    rate_limit(
+        request,
+        Limit(
+            "catalogue:ip",
+            settings.rate_limit_catalogue_per_ip,
+            settings.rate_limit_window_seconds,
+        ),
+        client_ip(request),
+        what="catalogue requests",
+    )
     games = service.catalogue(session, provider=provider, category=category)
     return CatalogueOut(games=[CatalogueGameOut.of(g) for g in games])
 
