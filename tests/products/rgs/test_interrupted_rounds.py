@@ -76,9 +76,8 @@ def test_a_round_waiting_for_a_choice_is_held_and_resumed_exactly(db, clock, pla
         f"/api/v1/me/rounds/{resumed['id']}/actions", json={"step": 0, "action": "cashout"}
     )
 
-    assert report.held == [opened.json()["id"]]
-    assert report.held_stakes == {view.currency: UNIT}
-    assert report.completed == []
+    assert (report.held, report.held_stakes) == (1, {view.currency: UNIT})
+    assert (report.examined, report.completed) == (0, [])  # a choice is waited for, not replayed
     assert unchanged
     assert (resumed["state"], resumed["allowed"]) == ("open", ["reveal"])
     assert_problem(cashout_refused, 422, "rgs.invalid_action")  # the same rules as before

@@ -228,15 +228,14 @@ def play_autoplay_round(
     the same round and counts nothing; a stopped autoplay plays nothing
     (``rgs.autoplay_stopped``, with the reason)."""
     row = _own(session, player_id, autoplay_id, lock=True)
-    existing = session.scalar(
-        select(RgsRound.id).where(RgsRound.player_id == player_id, RgsRound.round_key == round_key)
-    )
-    if existing is not None:
-        played = session.get(RgsRound, existing)
-        if played is None or played.autoplay_id != row.id:
+    played = session.scalars(
+        select(RgsRound).where(RgsRound.player_id == player_id, RgsRound.round_key == round_key)
+    ).one_or_none()
+    if played is not None:
+        if played.autoplay_id != row.id:
             raise errors.RoundKeyReused("This round key was used for another round.",
-                                        round_id=existing)  # fmt: skip
-        again = replace(service.get_round(session, player_id, existing), replayed=True)
+                                        round_id=played.id)  # fmt: skip
+        again = replace(service.get_round(session, player_id, played.id), replayed=True)
         return again, _view(row)
     if row.state != RUNNING:
         raise errors.AutoplayStopped(

@@ -213,7 +213,7 @@ def games_complete_rounds(
     payload = {
         "examined": report.examined,
         "completed": report.completed,
-        "held": len(report.held),
+        "held": report.held,
         "failed": report.failed,
         "held_stakes": report.held_stakes,
     }
@@ -222,7 +222,7 @@ def games_complete_rounds(
     else:
         typer.echo(
             f"examined {report.examined}: {len(report.completed)} completed, "
-            f"{len(report.held)} held for the player's choice, {len(report.failed)} failed"
+            f"{report.held} held for the player's choice, {len(report.failed)} failed"
         )
         for currency, held in sorted(report.held_stakes.items()):
             typer.echo(f"  held stakes {currency}: {held} ledger units")

@@ -27,10 +27,12 @@ from croupier.kernel.clock import Clock
 from croupier.kernel.crypto import Keyring
 from croupier.kernel.db import Database
 from croupier.kernel.errors import DomainError
+from croupier.products.rgs.games.catalogue import PLAYS_ON_BY_ITSELF
 from croupier.products.rgs.service import (
     DEFAULT_INTERRUPTED_AFTER,
     InterruptedRound,
     complete_interrupted_round,
+    held_stakes,
     interrupted_rounds,
 )
 
@@ -41,13 +43,13 @@ JOB_ACTOR = "system:rgs-interrupted-rounds"
 
 @dataclass(slots=True)
 class InterruptedRoundsReport:
-    """What one run found: rounds completed by themselves, and rounds still held for a choice
-    with the stakes they hold per currency (GLI-19 §2.9, funds in interrupted games)."""
+    """What one run found: rounds completed by themselves, and the rounds still held after
+    it with the stakes they hold per currency (GLI-19 §2.9, funds in interrupted games)."""
 
     examined: int = 0
     completed: list[str] = field(default_factory=list)
-    held: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    held: int = 0
     held_stakes: dict[str, int] = field(default_factory=dict)
 
 
@@ -60,13 +62,22 @@ def complete_interrupted_rounds(
     batch: int = 500,
     progress: Callable[[int], None] | None = None,
 ) -> InterruptedRoundsReport:
-    """Complete every interrupted round that needs no input; report the ones still held."""
+    """Complete every interrupted round that needs no input; report the ones still held.
+
+    Only rounds of titles that can play on by themselves are replayed: a round waiting for a
+    choice stays as it is until the player moves, so looking at it again every minute, in
+    every process, would only cost. The held ones are counted by one aggregate."""
     report = InterruptedRoundsReport()
     after: str | None = None
     while True:
         with database.read_only() as session:
             page = interrupted_rounds(
-                session, clock, idle_for=idle_for, limit=batch, after_id=after
+                session,
+                clock,
+                idle_for=idle_for,
+                limit=batch,
+                after_id=after,
+                titles=PLAYS_ON_BY_ITSELF,
             )
         for waiting in page:
             _complete(database, clock, keyring, waiting, report)
@@ -75,12 +86,16 @@ def complete_interrupted_rounds(
         if len(page) < batch:
             break
         after = page[-1].id
+    with database.read_only() as session:
+        for currency, (count, staked) in held_stakes(session, clock, idle_for=idle_for).items():
+            report.held += count
+            report.held_stakes[currency] = staked
     if report.completed or report.failed:
         log.info(
             "rgs.interrupted_rounds",
             examined=report.examined,
             completed=len(report.completed),
-            held=len(report.held),
+            held=report.held,
             failed=len(report.failed),
         )
     return report
@@ -116,11 +131,6 @@ def _complete(
         return
     if view is not None and view.state == "settled":
         report.completed.append(waiting.id)
-    else:  # it waits for the player's choice (perhaps after playing on up to it)
-        report.held.append(waiting.id)
-        report.held_stakes[waiting.currency] = (
-            report.held_stakes.get(waiting.currency, 0) + waiting.stake
-        )
 
 
 def interrupted_rounds_loop(

@@ -12,12 +12,13 @@ so the round and its money commit together or not at all. The caller names the r
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import get_player
@@ -622,12 +623,13 @@ def interrupted_rounds(
     idle_for: timedelta = DEFAULT_INTERRUPTED_AFTER,
     limit: int = 500,
     after_id: str | None = None,
+    titles: Collection[str] | None = None,
 ) -> list[InterruptedRound]:
-    """Open rounds that have not moved for ``idle_for``, by id (a page of ``limit`` after
-    ``after_id``): the wagers held in interrupted games (GLI-19 §2.9 and §4.16)."""
-    cutoff = clock.now() - idle_for
-    last_move = func.coalesce(RgsRound.moved_at, RgsRound.created_at)
-    page = [RgsRound.state == "open", last_move < cutoff]
+    """Open rounds (of ``titles``, if given) that have not moved for ``idle_for``, by id (a
+    page of ``limit`` after ``after_id``): wagers held in interrupted games (GLI-19 §4.16)."""
+    page = _interrupted(clock, idle_for)
+    if titles is not None:
+        page.append(RgsRound.title.in_(sorted(titles)))
     if after_id is not None:
         page.append(RgsRound.id > after_id)
     rows = session.execute(
@@ -645,6 +647,24 @@ def interrupted_rounds(
         .limit(limit)
     ).all()
     return [InterruptedRound(*r) for r in rows]
+
+
+def _interrupted(clock: Clock, idle_for: timedelta) -> list[ColumnElement[bool]]:
+    last_move = func.coalesce(RgsRound.moved_at, RgsRound.created_at)
+    return [RgsRound.state == "open", last_move < clock.now() - idle_for]
+
+
+def held_stakes(
+    session: Session, clock: Clock, *, idle_for: timedelta = DEFAULT_INTERRUPTED_AFTER
+) -> dict[str, tuple[int, int]]:
+    """Per currency, how many rounds are held in interrupted games and the stakes they hold
+    (GLI-19 §2.9, funds in interrupted games): one aggregate, no round replayed."""
+    rows = session.execute(
+        select(RgsRound.currency, func.count(), func.sum(RgsRound.stake))
+        .where(*_interrupted(clock, idle_for))
+        .group_by(RgsRound.currency)
+    ).all()
+    return {currency: (int(count), int(staked)) for currency, count, staked in rows}
 
 
 def complete_interrupted_round(

@@ -32,6 +32,7 @@ from croupier.products.rgs.games import (
     wheel,
 )
 from croupier.products.rgs.games.base import MultiStepTitle, SingleDrawTitle
+from croupier.products.rgs.games.slots import SlotTitle
 from croupier.products.rgs.math import ParSheet, par_sheet
 
 Title = SingleDrawTitle | MultiStepTitle
@@ -60,6 +61,12 @@ _ALL: tuple[Title, ...] = (
 )
 
 TITLES: Mapping[str, Title] = MappingProxyType({t.code: t for t in _ALL})
+
+# Titles whose open rounds can play on without the player (free spins): the only ones the
+# interrupted-rounds job needs to replay (GLI-19 §4.16).
+PLAYS_ON_BY_ITSELF: frozenset[str] = frozenset(
+    code for code, t in TITLES.items() if isinstance(t, SlotTitle) and t.free_spins
+)
 
 
 def is_multi_step(t: Title) -> TypeIs[MultiStepTitle]:
