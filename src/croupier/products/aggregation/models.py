@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from croupier.kernel.db import Base, UTCDateTime
@@ -74,3 +74,67 @@ class GameSession(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_game_sessions_player_id_provider_id", "player_id", "provider_id"),)
+
+
+class ProviderRound(Base):
+    """A game round at a provider, by the provider's own round id: what was staked and won
+    in it (net of rollbacks), and whether it is still open (GLI-19 §4.15)."""
+
+    __tablename__ = "provider_rounds"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("game_providers.id"))
+    round: Mapped[str] = mapped_column(String(100))
+    player_id: Mapped[str] = mapped_column(ForeignKey("players.id"))
+    game_id: Mapped[str] = mapped_column(ForeignKey("provider_games.id"))
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
+    status: Mapped[str] = mapped_column(String(8))  # "open" | "closed"
+    # Ledger units, net of rollbacks; free bets count in ``staked`` as they do in the RTP.
+    staked: Mapped[int] = mapped_column(BigInteger, default=0)
+    won: Mapped[int] = mapped_column(BigInteger, default=0)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # "provider" (round_closed), or "timeout" (closed by the job after the configured age).
+    closed_by: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        UniqueConstraint("provider_id", "round", name="uq_provider_rounds_provider_id_round"),
+        Index("ix_provider_rounds_status_opened_at", "status", "opened_at"),
+    )
+
+
+class ProviderTransaction(Base):
+    """A wallet transaction a provider asked for, by its own ``transaction_uuid``: processed at
+    most once. A rollback of a transaction we never saw is kept too (``reference_uuid`` names
+    it), so that the transaction arriving late never moves money."""
+
+    __tablename__ = "provider_transactions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("game_providers.id"))
+    transaction_uuid: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(8))  # "bet" | "win" | "rollback"
+    player_id: Mapped[str] = mapped_column(ForeignKey("players.id"))
+    # The round; a rollback of an unknown transaction may name a round we never saw.
+    round_id: Mapped[str | None] = mapped_column(ForeignKey("provider_rounds.id"))
+    round: Mapped[str] = mapped_column(String(100))
+    game_id: Mapped[str] = mapped_column(ForeignKey("provider_games.id"))
+    session_id: Mapped[str] = mapped_column(ForeignKey("game_sessions.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)  # ledger units; 0 for rollbacks
+    is_free: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A win: its bet. A rollback: the transaction it undoes.
+    reference_uuid: Mapped[str | None] = mapped_column(String(100))
+    # The ledger transfer that moved the money (none for zero amounts and unknown rollbacks).
+    transfer_id: Mapped[str | None] = mapped_column(String(128))
+    rolled_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint(
+            "provider_id",
+            "transaction_uuid",
+            name="uq_provider_transactions_provider_id_transaction_uuid",
+        ),
+        Index("ix_provider_transactions_provider_id_reference_uuid", "provider_id", "reference_uuid"),
+        Index("ix_provider_transactions_round_id", "round_id"),
+    )
