@@ -56,6 +56,7 @@ from croupier.policy.compliance.routes import webhook_router
 from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
 from croupier.products.aggregation.routes import router as catalogue_router
+from croupier.products.aggregation.wallet_routes import router as provider_wallet_router
 from croupier.products.rgs.crash.routes import router as crash_router
 from croupier.products.rgs.games.catalogue import warm_par_sheets
 from croupier.products.rgs.jobs import interrupted_rounds_loop
@@ -333,6 +334,7 @@ def create_app(
     app.include_router(games_router)
     app.include_router(crash_router)
     app.include_router(catalogue_router)
+    app.include_router(provider_wallet_router)
     app.include_router(cases_router)
     app.include_router(kyc_router)
     app.include_router(webhook_router)

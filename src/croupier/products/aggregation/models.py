@@ -135,6 +135,8 @@ class ProviderTransaction(Base):
             "transaction_uuid",
             name="uq_provider_transactions_provider_id_transaction_uuid",
         ),
-        Index("ix_provider_transactions_provider_id_reference_uuid", "provider_id", "reference_uuid"),
+        Index(
+            "ix_provider_transactions_provider_id_reference_uuid", "provider_id", "reference_uuid"
+        ),
         Index("ix_provider_transactions_round_id", "round_id"),
     )

@@ -225,18 +225,19 @@ def open_sandbox_session(
 
 
 def resolve_session(
-    session: Session, clock: Clock, token: str, *, for_bet: bool
+    session: Session, clock: Clock, token: str, *, for_bet: bool, any_age: bool = False
 ) -> GameSessionView:
     """The session a provider's token stands for. Unknown and expired tokens are refused
     alike; a superseded session is refused for bets only (its wins and rollbacks still come
-    in)."""
+    in). ``any_age`` accepts an expired token too: the wallet does so for wins and rollbacks,
+    which only ever settle bets that exist (Caleta 1.5, ``token``)."""
     found = session.execute(
         select(GameSession, GameProvider, ProviderGame)
         .join(GameProvider, GameProvider.id == GameSession.provider_id)
         .join(ProviderGame, ProviderGame.id == GameSession.game_id)
         .where(GameSession.token_sha256 == token_digest(token))
     ).one_or_none()
-    if found is None or found[0].expires_at <= clock.now():
+    if found is None or (not any_age and found[0].expires_at <= clock.now()):
         raise errors.GameSessionInvalid("The game session token is unknown or expired.")
     row, provider, game = found
     if for_bet and row.superseded_at is not None:
@@ -245,3 +246,31 @@ def resolve_session(
             superseded_at=row.superseded_at.isoformat(),
         )
     return _view(row, provider, game)
+
+
+def reissue(session: Session, clock: Clock, session_id: str) -> IssuedSession:
+    """A fresh session for the same player and game, superseding this one for bets (the
+    wallet's ``check``)."""
+    row, provider, game = session.execute(
+        select(GameSession, GameProvider, ProviderGame)
+        .join(GameProvider, GameProvider.id == GameSession.provider_id)
+        .join(ProviderGame, ProviderGame.id == GameSession.game_id)
+        .where(GameSession.id == session_id)
+    ).one()
+    new_row, token = _issue(session, clock, provider, game, row.player_id)
+    return IssuedSession(_view(new_row, provider, game), token)
+
+
+def check_offered(
+    session: Session, clock: Clock, provider_id: str, game: ProviderGame, player_id: str
+) -> None:
+    """Refuse unless the player may start a round of this game now (the same checks as a
+    launch); raises the refusal."""
+    provider = session.get(GameProvider, provider_id)
+    assert provider is not None
+    _check_offered(session, clock, provider, game, player_id)
+
+
+def product_of(category: str) -> Product:
+    """The licensed product a game of this catalogue category is."""
+    return _product(category)
