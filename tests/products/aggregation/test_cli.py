@@ -70,7 +70,7 @@ def test_provider_add_and_game_add_fill_the_catalogue_and_are_audited(croupier, 
     [
         ("croupier", rsa_public_pem(), "caleta", "aggregation.provider_name_reserved"),
         ("acme", ec_public_pem(), "caleta", "aggregation.invalid_public_key"),
-        ("acme", rsa_public_pem(), "hub88", "aggregation.unsupported_protocol"),
+        ("acme", rsa_public_pem(), "softswiss", "aggregation.unsupported_protocol"),
     ],
 )
 def test_provider_add_refuses_with_a_stable_code_and_stores_nothing(

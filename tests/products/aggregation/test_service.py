@@ -61,7 +61,7 @@ def _list_providers(db):
         ({"public_key_pem": b"not a key"}, "aggregation.invalid_public_key"),
         ({"public_key_pem": ec_public_pem()}, "aggregation.invalid_public_key"),
         ({"public_key_pem": rsa_public_pem(1024)}, "aggregation.public_key_too_short"),
-        ({"protocol": "hub88"}, "aggregation.unsupported_protocol"),
+        ({"protocol": "softswiss"}, "aggregation.unsupported_protocol"),
         ({"protocol": "soap"}, "aggregation.unsupported_protocol"),
         ({"name": "croupier"}, "aggregation.provider_name_reserved"),
         ({"name": "Acme Games"}, "aggregation.invalid_provider_name"),

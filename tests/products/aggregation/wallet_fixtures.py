@@ -70,6 +70,7 @@ def add_caleta_provider(
     name: str = PROVIDER,
     games: tuple[str, ...] = (GAME,),
     add: bool = True,
+    protocol: str = "caleta",
     **game: Any,
 ) -> None:
     with db.unit_of_work() as s:
@@ -78,7 +79,7 @@ def add_caleta_provider(
                 s,
                 clock,
                 name=name,
-                protocol="caleta",
+                protocol=protocol,
                 public_key_pem=public_pem_of(rsa_private_key()),
                 actor="test",
             )

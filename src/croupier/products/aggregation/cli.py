@@ -51,7 +51,7 @@ def _game_payload(game: service.CatalogueGame) -> dict[str, object]:
 @provider_app.command("add")
 def provider_add(
     name: Annotated[str, typer.Argument(help="Lower-case letters, digits, hyphens (in URLs).")],
-    protocol: Annotated[str, typer.Option(help="The provider's wallet protocol: caleta.")],
+    protocol: Annotated[str, typer.Option(help="The provider's wallet protocol: caleta or hub88.")],
     public_key: Annotated[
         Path,
         typer.Option("--public-key", metavar="PEM_FILE", help="RSA public key (PEM, 2048+ bits)."),

@@ -33,9 +33,8 @@ from croupier.products.aggregation.models import GameProvider, ProviderGame
 from croupier.products.rgs.service import in_house_titles
 
 IN_HOUSE_PROVIDER: Final = "croupier"
-# Protocols with an adapter; "hub88" is reserved for the second adapter (issue 5, item 4).
-PROTOCOLS: Final = ("caleta",)
-PLANNED_PROTOCOLS: Final = ("hub88",)
+# Protocols with an adapter (croupier.products.aggregation.caleta and .hub88).
+PROTOCOLS: Final = ("caleta", "hub88")
 CATEGORIES: Final = ("slots", "table", "live", "crash", "instant", "video-poker", "other")
 MIN_RSA_BITS: Final = 2048
 MAX_LAUNCH_URL_LENGTH: Final = 500
@@ -119,12 +118,11 @@ def _check_provider_name(name: str) -> str:
 def _check_protocol(protocol: str) -> str:
     if protocol in PROTOCOLS:
         return protocol
-    detail = (
-        f"The {protocol!r} protocol is planned but has no adapter yet."
-        if protocol in PLANNED_PROTOCOLS
-        else f"Unknown protocol {protocol!r}."
+    raise errors.UnsupportedProtocol(
+        f"croupier has no adapter for the {protocol!r} protocol.",
+        protocol=protocol,
+        supported=list(PROTOCOLS),
     )
-    raise errors.UnsupportedProtocol(detail, protocol=protocol, supported=list(PROTOCOLS))
 
 
 def check_launch_url(url: str, *, allow_http: bool) -> str:

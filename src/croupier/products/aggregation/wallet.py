@@ -125,6 +125,7 @@ class Movement:
     is_free: bool
     round_closed: bool
     reference_uuid: str | None = None  # a win: its bet
+    user: str | None = None  # the operator's user id, where the protocol sends it
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,14 +217,24 @@ class _Caller:
 
 
 def _caller(
-    session: Session, clock: Clock, provider: ProviderRef, token: str, *, any_age: bool
+    session: Session,
+    clock: Clock,
+    provider: ProviderRef,
+    token: str,
+    *,
+    any_age: bool,
+    user: str | None = None,
 ) -> _Caller:
+    """Who the token stands for; a token of another provider, or of another user than the
+    one the request names, is invalid here."""
     try:
         view = sessions.resolve_session(session, clock, token, for_bet=False, any_age=any_age)
     except errors.GameSessionInvalid:
         raise _Refused(Status.INVALID_TOKEN, "unknown or expired token") from None
     if view.provider != provider.name:
         raise _Refused(Status.INVALID_TOKEN, "token of another provider")
+    if user is not None and user != view.player_id:
+        raise _Refused(Status.INVALID_TOKEN, "token of another user")
     player = get_player(session, view.player_id, brand_scope=None)
     return _Caller(view, player.id, player.currency, player.cash_account_id)
 
@@ -261,7 +272,9 @@ class _Call:
         *,
         any_age: bool,
     ) -> _Call:
-        caller = _caller(session, clock, provider, request.token, any_age=any_age)
+        caller = _caller(
+            session, clock, provider, request.token, any_age=any_age, user=request.user
+        )
         game = _game(session, provider, request.game_code)
         # Every write of one player's wallet serializes here (SQLite has one writer anyway):
         # a retry racing its original, or a bet racing its rollback, never interleave.
@@ -423,12 +436,18 @@ def _run(verb: Callable[[], Answer]) -> Answer:
 
 
 def balance(
-    session: Session, clock: Clock, provider: ProviderRef, *, token: str, game_code: str
+    session: Session,
+    clock: Clock,
+    provider: ProviderRef,
+    *,
+    token: str,
+    game_code: str,
+    user: str | None = None,
 ) -> Answer:
     """The player's available cash, for a live token."""
 
     def run() -> Answer:
-        caller = _caller(session, clock, provider, token, any_age=False)
+        caller = _caller(session, clock, provider, token, any_age=False, user=user)
         _game(session, provider, game_code)
         return Answer(
             status=Status.OK,
@@ -595,8 +614,6 @@ def rollback(session: Session, clock: Clock, provider: ProviderRef, request: Rol
 
 def _rollback(session: Session, clock: Clock, provider: ProviderRef, request: Rollback) -> Answer:
     call = _Call.open(session, clock, provider, request, any_age=True)
-    if request.user is not None and request.user != call.caller.player_id:
-        return call.answer(Status.INVALID_TOKEN, "token of another user")
     existing = call.transaction(request.transaction_uuid)
     if existing is not None:
         return call.replay(existing, Kind.ROLLBACK, 0, request.reference_uuid)

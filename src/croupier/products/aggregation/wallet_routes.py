@@ -1,4 +1,6 @@
-"""The seamless wallet that game providers call, at ``/providers/{provider}/wallet/{verb}``.
+"""The seamless wallet that game providers call, in their own protocol: Caleta at
+``/providers/{provider}/wallet/{verb}``, Hub88 at ``/providers/{provider}/user/balance`` and
+``/providers/{provider}/transaction/{verb}``.
 
 The body is read as raw bytes, because the signature covers the exact bytes sent. The work
 runs in a worker thread in one unit of work; whatever goes wrong unexpectedly is answered
@@ -21,8 +23,11 @@ from starlette.concurrency import run_in_threadpool
 from croupier.kernel.clock import Clock
 from croupier.kernel.db import Database
 from croupier.kernel.web import problem_responses
-from croupier.products.aggregation import caleta, wallet
+from croupier.products.aggregation import protocol, wallet
+from croupier.products.aggregation.caleta import CALETA
 from croupier.products.aggregation.errors import ProviderNotFound
+from croupier.products.aggregation.hub88 import HUB88
+from croupier.products.aggregation.protocol import Dialect
 
 log = structlog.get_logger(__name__)
 
@@ -49,65 +54,73 @@ class CaletaVerb(StrEnum):
     ROLLBACK = "rollback"
 
 
-_BODY = {
-    "requestBody": {
-        "required": True,
-        "description": "The Caleta 1.5 body of the verb (wallet_check_body, wallet_balance_body, "
-        "wallet_bet_body, wallet_win_body, wallet_rollback_body), signed in X-Auth-Signature.",
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    },
-    "parameters": [
-        {
-            "name": caleta.SIGNATURE_HEADER,
-            "in": "header",
+class Hub88Transaction(StrEnum):
+    BET = "bet"
+    WIN = "win"
+    ROLLBACK = "rollback"
+
+
+def _signed_body(dialect: Dialect, what: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
             "required": True,
-            "description": "base64 of RSA-SHA256 (PKCS#1 v1.5) over the exact body bytes",
-            "schema": {"type": "string"},
-        }
-    ],
-}
-_ANSWER: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The Caleta BalanceResponse {status, request_uuid, user, currency, "
-        "balance} (balance in 1/100000 of the currency); `check` answers {status, token}. "
-        "Every protocol status, RS_OK or RS_ERROR_*, comes with HTTP 200.",
-        "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": what,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "parameters": [
+            {
+                "name": dialect.signature_header,
+                "in": "header",
+                "required": True,
+                "description": "base64 of RSA-SHA256 (PKCS#1 v1.5) over the exact body bytes",
+                "schema": {"type": "string"},
+            }
+        ],
     }
-}
 
 
-def _unknown(request_uuid: str | None = None) -> dict[str, Any]:
-    return caleta.refusal("RS_ERROR_UNKNOWN", request_uuid)
+def _answers(what: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "description": f"{what} Every protocol status, RS_OK or RS_ERROR_*, comes with "
+            "HTTP 200; balances are in 1/100000 of the currency.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **problem_responses(ProviderNotFound),
+    }
 
 
 def _serve(
     database: Database,
     clock: Clock,
+    dialect: Dialect,
     provider_name: str,
     verb: str,
     body: bytes,
     signature: str | None,
 ) -> JSONResponse:
     started = time.perf_counter()
+    label = "unknown"  # metrics name registered providers only: a URL cannot add series
     try:
         with database.unit_of_work() as session:
             provider = wallet.provider_by_name(session, provider_name)
-            if provider is None or provider.protocol != caleta.PROTOCOL:
+            if provider is None or provider.protocol != dialect.name:
                 error = ProviderNotFound(
-                    f"No Caleta game provider {provider_name!r}.", provider=provider_name
+                    f"No {dialect.name} game provider {provider_name!r}.", provider=provider_name
                 )
                 return JSONResponse(
                     error.to_problem(),
                     status_code=error.status,
                     media_type="application/problem+json",
                 )
-            handled = caleta.handle(session, clock, provider, verb, body, signature)
+            label = provider.name
+            handled = protocol.handle(session, clock, provider, dialect, verb, body, signature)
     except Exception:
         log.exception("provider_wallet.failed", provider=provider_name, verb=verb)
-        REQUESTS.labels(provider_name, verb, "RS_ERROR_UNKNOWN").inc()
-        return JSONResponse(_unknown())
+        REQUESTS.labels(label, verb, "RS_ERROR_UNKNOWN").inc()
+        return JSONResponse(protocol.refusal("RS_ERROR_UNKNOWN", None))
     SECONDS.labels(verb).observe(time.perf_counter() - started)
-    REQUESTS.labels(provider_name, verb, handled.status).inc()
+    REQUESTS.labels(label, verb, handled.status).inc()
     if handled.status != "RS_OK":
         log.info(
             "provider_wallet.refused",
@@ -119,27 +132,68 @@ def _serve(
     return JSONResponse(handled.body)
 
 
-@router.post(
-    "/providers/{provider}/wallet/{verb}",
-    openapi_extra=_BODY,
-    responses={**_ANSWER, **problem_responses(ProviderNotFound)},
-    summary="Caleta 1.5 seamless wallet: check, balance, bet, win, rollback",
-)
-async def caleta_wallet(
-    request: Request,
-    provider: Annotated[str, Path(max_length=40, description="The provider's registered name")],
-    verb: CaletaVerb,
-) -> JSONResponse:
-    """A game provider's wallet call in the Caleta 1.5 protocol. The signature is checked
-    over the exact body bytes before anything else; each transaction id is processed at most
-    once (a repeat answers RS_OK, a conflicting one RS_ERROR_DUPLICATE_TRANSACTION)."""
+async def _handle(request: Request, dialect: Dialect, provider: str, verb: str) -> JSONResponse:
     body = await request.body()
     return await run_in_threadpool(
         _serve,
         request.app.state.database,
         request.app.state.clock,
+        dialect,
         provider,
-        verb.value,
+        verb,
         body,
-        request.headers.get(caleta.SIGNATURE_HEADER),
+        request.headers.get(dialect.signature_header),
     )
+
+
+ProviderName = Annotated[str, Path(max_length=40, description="The provider's registered name")]
+
+
+@router.post(
+    "/providers/{provider}/wallet/{verb}",
+    openapi_extra=_signed_body(
+        CALETA,
+        "The Caleta 1.5 body of the verb (wallet_check_body, wallet_balance_body, "
+        "wallet_bet_body, wallet_win_body, wallet_rollback_body).",
+    ),
+    responses=_answers(
+        "The Caleta BalanceResponse {status, request_uuid, user, currency, balance}; "
+        "`check` answers {status, token}."
+    ),
+    summary="Caleta 1.5 seamless wallet: check, balance, bet, win, rollback",
+)
+async def caleta_wallet(request: Request, provider: ProviderName, verb: CaletaVerb) -> JSONResponse:
+    """A game provider's wallet call in the Caleta 1.5 protocol. The signature is checked
+    over the exact body bytes before anything else; each transaction id is processed at most
+    once (a repeat answers RS_OK, a conflicting one RS_ERROR_DUPLICATE_TRANSACTION)."""
+    return await _handle(request, CALETA, provider, verb.value)
+
+
+@router.post(
+    "/providers/{provider}/user/balance",
+    openapi_extra=_signed_body(HUB88, "{user, token, request_uuid, game_code}"),
+    responses=_answers("{status, request_uuid, user, currency, balance}."),
+    summary="Hub88 wallet: the player's balance",
+)
+async def hub88_balance(request: Request, provider: ProviderName) -> JSONResponse:
+    """A Hub88 provider asks for the player's balance (signed in X-Hub88-Signature)."""
+    return await _handle(request, HUB88, provider, "balance")
+
+
+@router.post(
+    "/providers/{provider}/transaction/{verb}",
+    openapi_extra=_signed_body(
+        HUB88,
+        "The Hub88 transaction body: user, token, request_uuid, transaction_uuid, round, "
+        "round_closed, game_code, currency, amount, is_free (and reference_transaction_uuid "
+        "for a win or a rollback).",
+    ),
+    responses=_answers("{status, request_uuid, user, currency, balance}."),
+    summary="Hub88 wallet: bet, win, rollback",
+)
+async def hub88_transaction(
+    request: Request, provider: ProviderName, verb: Hub88Transaction
+) -> JSONResponse:
+    """A Hub88 provider's bet, win or rollback, on the same round and transaction core as
+    Caleta's."""
+    return await _handle(request, HUB88, provider, verb.value)
