@@ -1,6 +1,7 @@
 """Every table of croupier, for migrations and for building test schemas."""
 
 from croupier.backoffice.operators import models as operator_models
+from croupier.core.gamecontrol import models as gamecontrol_models
 from croupier.core.players import models as player_models
 from croupier.core.wallet import models as wallet_models
 from croupier.kernel import models as kernel_models
@@ -17,6 +18,7 @@ __all__ = [
     "aggregation_models",
     "compliance_models",
     "crash_models",
+    "gamecontrol_models",
     "kernel_models",
     "metadata",
     "operator_models",

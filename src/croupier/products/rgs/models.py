@@ -54,7 +54,10 @@ class RgsRound(Base):
     title: Mapped[str] = mapped_column(String(40))
     params: Mapped[str] = mapped_column(Text)  # JSON, as checked
     currency: Mapped[str] = mapped_column(String(8))
-    stake: Mapped[int] = mapped_column(BigInteger)
+    stake: Mapped[int] = mapped_column(BigInteger)  # the original unit
+    # All the round has staked: the stake and what doubles, splits, raises and insurance
+    # added. The actual RTP is what returns of it, as the PAR sheet's (games/raises.py).
+    staked: Mapped[int] = mapped_column(BigInteger, server_default="0")
     payout: Mapped[int] = mapped_column(BigInteger, default=0)
     multiplier: Mapped[str] = mapped_column(String(80))  # exact, "p/q"
     seed_pair_id: Mapped[str] = mapped_column(ForeignKey("rgs_seed_pairs.id"))
