@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,9 +24,18 @@ from croupier.kernel.config import get_settings
 from croupier.kernel.jurisdictions.cli import jurisdictions_app
 from croupier.kernel.rng.cli import app as rng_app
 from croupier.policy.compliance.cli import sanctions_app
-from croupier.products.aggregation.cli import dev_game_session, game_app, provider_app
+from croupier.products.aggregation.cli import (
+    dev_game_session,
+    game_app,
+    games_close_stale_rounds,
+    games_rtp,
+    provider_app,
+)
 from croupier.products.rgs.cli import fair_app, games_app
 from croupier.products.rgs.crash.cli import crash_app
+
+if TYPE_CHECKING:
+    from croupier.simulators.caleta_game_server import Progress
 
 app = typer.Typer(
     name="croupier",
@@ -50,6 +60,8 @@ app.add_typer(crash_app, name="crash")
 app.add_typer(provider_app, name="provider")
 # Sandbox commands live with their domain; ``croupier dev`` gathers them.
 dev_app.command("game-session")(dev_game_session)
+games_app.command("rtp")(games_rtp)
+games_app.command("close-stale-rounds")(games_close_stale_rounds)
 app.add_typer(game_app, name="game")
 demo_app = typer.Typer(help="Demo data for trying croupier.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
@@ -121,6 +133,131 @@ def simulate_kyc_vendor(
 
     typer.echo(f"KYC vendor simulator on http://127.0.0.1:{port}", err=True)
     uvicorn.run(build_app(VendorState(api_key=api_key, secret=secret)), host="127.0.0.1", port=port)
+
+
+@simulate_app.command("game-server")
+def simulate_game_server(
+    provider: Annotated[str, typer.Option(help="The provider's registered name.")],
+    key: Annotated[
+        Path,
+        typer.Option(metavar="PEM_FILE", help="The provider's RSA private key (PEM) to sign with."),
+    ],
+    game: Annotated[str, typer.Option(metavar="CODE", help="The provider's code of the game.")],
+    token: Annotated[
+        list[str] | None,
+        typer.Option(help="A game session token (repeat; one player each)."),
+    ] = None,
+    tokens_file: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Game session tokens, one a line.")
+    ] = None,
+    url: Annotated[str, typer.Option(help="The operator's base URL.")] = "http://127.0.0.1:8000",
+    currency: Annotated[str, typer.Option(help="The players' currency.")] = "EUR",
+    rounds: Annotated[
+        int, typer.Option(min=0, help="Rounds to play, spread over the tokens.")
+    ] = 100,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Tokens played side by side (one round each at a time).")
+    ] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of stakes and outcomes (reproducible).")] = 0,
+    stakes: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated stakes to draw from (default 0.10,0.20,0.50,1,2,5)."),
+    ] = None,
+    timeout: Annotated[float, typer.Option(min=0.01, help="Seconds per request.")] = 1.0,
+    give_up_after: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS", help="Stop retrying a win or rollback after this (default: never)."
+        ),
+    ] = None,
+    journal: Annotated[
+        Path | None, typer.Option(metavar="PATH", help="Write the journal (JSON) here.")
+    ] = None,
+    progress_every: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Progress on stderr this often (0: none).")
+    ] = 5.0,
+    run_id: Annotated[
+        str | None, typer.Option(help="Prefix of round ids and seed of transaction ids.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Play rounds against a Caleta seamless wallet as Caleta's game server would: signed,
+    bets retried 3 times then rolled back, wins and rollbacks retried until they succeed.
+    Exit status 0 when every round settled and the wallet's balances agree with the journal."""
+    from croupier.simulators.caleta_game_server import (
+        DEFAULT_STAKES,
+        GameServer,
+        GameServerConfig,
+        parse_amount,
+    )
+
+    try:
+        tokens = list(token or [])
+        if tokens_file is not None:
+            tokens += [t.strip() for t in tokens_file.read_text().splitlines() if t.strip()]
+        stake_units = (
+            tuple(parse_amount(s) for s in stakes.split(",")) if stakes else DEFAULT_STAKES
+        )
+        config = GameServerConfig(
+            wallet_url=url,
+            provider=provider,
+            private_key_pem=key.read_bytes(),
+            tokens=tokens,
+            game_code=game,
+            currency=currency,
+            rounds=rounds,
+            concurrency=concurrency,
+            seed=seed,
+            run_id=run_id,
+            stakes=stake_units,
+            timeout=timeout,
+            give_up_after=give_up_after,
+        )
+        server = GameServer(
+            config,
+            on_progress=_report_progress if progress_every > 0 else None,
+            progress_every=progress_every,
+        )
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"game server {server.run_id}: {rounds} rounds of {game} at {url}/providers/{provider}, "
+        f"{len(tokens)} token{'' if len(tokens) == 1 else 's'}",
+        err=True,
+    )
+    played = server.run()
+    if journal is not None:
+        try:
+            played.write(journal)
+        except OSError as exc:
+            typer.echo(f"error: cannot write the journal to {journal}: {exc}", err=True)
+            raise typer.Exit(2) from None
+    summary = played.summary()
+    if journal is not None:
+        summary["journal"] = str(journal)
+    emit(
+        as_json,
+        summary,
+        f"{summary['rounds']} rounds ({summary['rounds_settled']} settled): staked "
+        f"{summary['staked']}, won {summary['won']}, {summary['bets_rolled_back']} bets rolled "
+        f"back, {summary['retries']} retries; balances "
+        f"{'agree' if summary['balances_agree'] else 'DISAGREE'} (amounts in 1/100000)",
+    )
+    if played.interrupted:
+        raise typer.Exit(130)
+    if not played.ok:
+        raise typer.Exit(1)
+
+
+def _report_progress(p: Progress) -> None:
+    rate = p.rounds_done / p.elapsed if p.elapsed else 0.0
+    typer.echo(
+        f"{p.rounds_done}/{p.rounds_total} rounds ({rate:.0f}/s), {p.requests} requests, "
+        f"{p.retries} retries, {p.bets_rolled_back} bets rolled back, "
+        f"{p.waiting} waiting for the wallet",
+        err=True,
+    )
 
 
 @demo_app.command("load")

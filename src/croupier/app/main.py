@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -16,10 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import croupier
+from croupier.backoffice.gamecontrol.routes import router as game_control_router
 from croupier.backoffice.jurisdictions.routes import router as jurisdictions_router
 from croupier.backoffice.operators import authenticate_operator
 from croupier.backoffice.operators.routes import router as operators_router
@@ -27,6 +29,7 @@ from croupier.backoffice.players.routes import router as backoffice_players_rout
 from croupier.backoffice.rng.routes import router as rng_router
 from croupier.core.players.routes import router as players_router
 from croupier.core.wallet.routes import router as ledger_router
+from croupier.kernel.batching import UnitOfWorkBatcher
 from croupier.kernel.clock import Clock, clock_for
 from croupier.kernel.config import Environment, Settings, get_settings
 from croupier.kernel.credentials import password_hasher
@@ -55,6 +58,7 @@ from croupier.policy.compliance.routes import router as cases_router
 from croupier.policy.compliance.routes import webhook_router
 from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
+from croupier.products.aggregation.jobs import game_control_loop
 from croupier.products.aggregation.routes import router as catalogue_router
 from croupier.products.aggregation.wallet_routes import router as provider_wallet_router
 from croupier.products.rgs.crash.routes import router as crash_router
@@ -140,6 +144,64 @@ class RequestTooLarge(DomainError):
     title = "The request body is too large"
 
 
+class RequestContext:
+    """Every request gets a request id (the caller's ``X-Request-ID`` if it is sane), bound to
+    its log lines and sent back; it is counted and timed by route, and logged once.
+
+    A plain ASGI middleware, not ``BaseHTTPMiddleware``: that one runs each request in a task
+    group with a stream in between, which costs more than many endpoints do.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        )
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+        sent = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                sent = True
+                status = message["status"]
+                headers = MutableHeaders(raw=list(message.get("headers", [])))
+                headers[REQUEST_ID_HEADER] = request_id
+                message = {**message, "headers": headers.raw}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            if sent:
+                raise
+            # Rendered here, not by the app-level handler (which Starlette runs outside every
+            # middleware), so that a 500 too carries its request id and is counted and logged.
+            await _internal_error(Request(scope))(scope, receive, send_with_id)
+        elapsed = time.perf_counter() - started
+        route = getattr(scope.get("route"), "path", "unmatched")
+        method = scope["method"]
+        HTTP_REQUESTS.labels(method, route, str(status)).inc()
+        HTTP_SECONDS.labels(method, route).observe(elapsed)
+        log.info(
+            "http.request", method=method, path=scope["path"], status=status,
+            ms=round(elapsed * 1000, 2),
+        )  # fmt: skip
+
+
 class BodySizeLimit:
     """Refuse a request body above ``max_bytes`` before anything parses it: at once when the
     Content-Length says so; a body without one (chunked) is read up to the limit first."""
@@ -222,6 +284,8 @@ def create_app(
         app.state.operator_authenticator = authenticate_operator
         app.state.rng = default_rng()  # one per process: a health failure stops all its play
         app.state.keyring = Keyring.of(settings)  # production: no keys, no start
+        # Game providers' wallet calls share transactions (group commit): one flush per batch.
+        app.state.provider_wallet_batcher = UnitOfWorkBatcher(db, "provider-wallet")
         stop_jobs = threading.Event()
         if settings.env is not Environment.TEST:
             threading.Thread(target=warm_par_sheets, name="par-sheets", daemon=True).start()
@@ -235,6 +299,18 @@ def create_app(
                         "stop": stop_jobs,
                     },
                     name="rgs-interrupted-rounds",
+                    daemon=True,
+                ).start()
+            if settings.game_control_check_seconds:
+                threading.Thread(
+                    target=game_control_loop,
+                    args=(db, app_clock),
+                    kwargs={
+                        "max_age": timedelta(hours=settings.provider_round_max_age_hours),
+                        "every_seconds": settings.game_control_check_seconds,
+                        "stop": stop_jobs,
+                    },
+                    name="game-control",
                     daemon=True,
                 ).start()
         registers = registers_for(settings)
@@ -252,6 +328,7 @@ def create_app(
             yield
         finally:
             stop_jobs.set()
+            app.state.provider_wallet_batcher.close()
             if owns_database:
                 db.dispose()
 
@@ -267,40 +344,11 @@ def create_app(
         lifespan=lifespan,
     )
     _install_error_handlers(app)
-    # Added before request_context, so it runs inside it: a 413 too gets a request id and is
+    # Added before RequestContext, so it runs inside it: a 413 too gets a request id and is
     # logged and counted.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = (
-            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
-        )
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception:
-            # Rendered here, not by the app-level handler (which Starlette runs outside every
-            # middleware), so that a 500 too carries its request id and is counted and logged.
-            response = _internal_error(request)
-        elapsed = time.perf_counter() - started
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        HTTP_SECONDS.labels(request.method, route).observe(elapsed)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        log.info(
-            "http.request",
-            method=request.method,
-            path=request.url.path,
-            status=response.status_code,
-            ms=round(elapsed * 1000, 2),
-        )
-        return response
+    app.add_middleware(RequestContext)
 
     @app.get(
         "/healthz",
@@ -330,6 +378,7 @@ def create_app(
     app.include_router(backoffice_players_router)
     app.include_router(jurisdictions_router)
     app.include_router(rng_router)
+    app.include_router(game_control_router)
     app.include_router(fair_router)
     app.include_router(games_router)
     app.include_router(crash_router)

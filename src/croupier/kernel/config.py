@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     # run `croupier games complete-rounds` from cron instead).
     rgs_interrupted_after_seconds: int = Field(default=600, ge=1, le=86_400 * 90)
     rgs_interrupted_check_seconds: int = Field(default=60, ge=0, le=86_400)
+    # Game control: a provider round still open after this many hours is closed by a job
+    # (as closed by "timeout"; no money moves); how often each server process closes them and
+    # compares actual with theoretical RTP (GLI-19 A.6; 0: never, run `croupier games
+    # close-stale-rounds` and `croupier games rtp` from cron instead).
+    provider_round_max_age_hours: int = Field(default=48, ge=1, le=24 * 366)
+    game_control_check_seconds: int = Field(default=3600, ge=0, le=86_400)
     # Keys that encrypt secrets at rest (provably fair server seeds): "kid:base64-32-bytes",
     # comma-separated, the first encrypts and all decrypt (rotation). Required in production;
     # dev and test fall back to a published development key.

@@ -193,6 +193,7 @@ class Permission(StrEnum):
     LEDGER_READ = "ledger:read"
     PAYMENTS_APPROVE = "payments:approve"
     SPORTSBOOK_TRADE = "sportsbook:trade"
+    GAMES_READ = "games:read"  # game controls in force and live RTP
     GAMES_CONTROL = "games:control"  # enable and disable games, reset the RNG after a failure
     OPERATORS_MANAGE = "operators:manage"
     # Without it an operator sees only the players of their own brand.

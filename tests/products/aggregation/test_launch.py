@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
+from croupier.core import gamecontrol
+from croupier.kernel.clock import SystemClock
 from croupier.products.aggregation import errors, service
 from croupier.products.aggregation.models import GameProvider, GameSession
 from croupier.products.aggregation.sessions import SESSION_LIFETIME, resolve_session
@@ -144,6 +146,19 @@ def _disable_acme(db, _client) -> None:
         s.execute(update(GameProvider).where(GameProvider.name == "acme").values(enabled=False))
 
 
+def _disable_sweet_7(db, _client) -> None:
+    with db.unit_of_work() as s:
+        gamecontrol.disable_game(
+            s, SystemClock(), provider="acme", game_code="sweet-7", scope="jurisdiction",
+            scope_value="MT", reason="test", actor="t",
+        )  # fmt: skip
+
+
+def _kill_switch(db, _client) -> None:
+    with db.unit_of_work() as s:
+        gamecontrol.suspend_gaming(s, SystemClock(), reason="test", actor="t")
+
+
 def _self_exclude(_db, client) -> None:
     assert client.post("/api/v1/me/self-exclusion", json={"months": 6}).status_code in (200, 201)
 
@@ -160,6 +175,8 @@ def _log_out(_db, client) -> None:
     ("game", "prepare", "status", "code"),
     [
         ({}, _disable_acme, 403, "aggregation.provider_disabled"),
+        ({}, _disable_sweet_7, 403, "gamecontrol.game_disabled"),
+        ({}, _kill_switch, 403, "gamecontrol.gaming_suspended"),
         ({"jurisdictions": ["GB"]}, None, 403, "aggregation.game_not_offered_in_jurisdiction"),
         ({"blocked_countries": ["MT"]}, None, 403, "aggregation.game_blocked_in_country"),
         ({}, _self_exclude, 403, "rg.self_excluded"),
@@ -169,6 +186,8 @@ def _log_out(_db, client) -> None:
     ],
     ids=[
         "disabled-provider",
+        "disabled-game",
+        "kill-switch",
         "not-in-jurisdiction",
         "blocked-country",
         "self-excluded",

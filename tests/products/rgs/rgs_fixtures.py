@@ -11,6 +11,7 @@ from croupier.kernel.crypto import Keyring
 from croupier.products.rgs.fair import NumberStream, RoundSeeds
 from croupier.products.rgs.games.catalogue import title
 from croupier.products.rgs.models import RgsRound, RgsSeedPair
+from tests.policy.policy_fixtures import UNIT
 
 KEYRING = Keyring.of(Settings(env="test"))  # the development key the test app seals with
 SLOT = "golden-reef"  # a slot with free spins
@@ -49,3 +50,24 @@ def free_spins_next(db, client) -> tuple[int, int]:
     with db.unit_of_work() as s:
         s.execute(update(RgsSeedPair).where(RgsSeedPair.id == pair_id).values(next_nonce=nonce))
     return nonce, step.view["free_spins_won"]
+
+
+def deal_with_a_double(client, prefix: str, stake: int = UNIT) -> dict:
+    """A blackjack round whose first move may be a double (no natural, no dealer blackjack);
+    a deal that leaves no double is played out with stands first (GLI-19 §4.16: the same
+    game starts again only once the open round is finished)."""
+    for n in range(40):
+        round_ = client.post(
+            "/api/v1/games/blackjack-classic/rounds",
+            json={"round_key": f"{prefix}{n}", "stake": stake, "params": {}},
+        ).json()
+        if round_["state"] == "open" and "double" in round_["allowed"]:
+            return round_
+        while round_["state"] == "open":
+            take = {"take": False} if round_["allowed"] == ["insurance"] else {}
+            name = "insurance" if take else "stand"
+            round_ = client.post(
+                f"/api/v1/me/rounds/{round_['id']}/actions",
+                json={"step": len(round_["actions"]), "action": name, "args": take},
+            ).json()
+    raise AssertionError("no deal with a double in 40 rounds")

@@ -17,6 +17,7 @@ from croupier.products.rgs.models import RgsSeedPair
 from tests.core.players.player_fixtures import assert_problem, logged_in, register
 from tests.http_fixtures import make_client
 from tests.policy.policy_fixtures import UNIT
+from tests.products.rgs.rgs_fixtures import deal_with_a_double
 from tests.products.rgs.rgs_fixtures import money_state as _state
 
 MINES = "/api/v1/games/mines/rounds"
@@ -135,31 +136,13 @@ def test_another_players_round_cannot_be_moved(db, clock, player):
     assert_problem(theirs, 404, "rgs.round_not_found")
 
 
-def _deal_with_a_double(client, prefix: str):
-    """A blackjack round whose first move may be a double (no natural, no dealer blackjack);
-    a deal that leaves no double is played out with stands first (GLI-19 §4.16: the same
-    game starts again only once the open round is finished)."""
-    for n in range(40):
-        round_ = client.post(
-            "/api/v1/games/blackjack-classic/rounds",
-            json={"round_key": f"{prefix}{n}", "stake": UNIT, "params": {}},
-        ).json()
-        if round_["state"] == "open" and "double" in round_["allowed"]:
-            return round_
-        while round_["state"] == "open":
-            take = {"take": False} if round_["allowed"] == ["insurance"] else {}
-            name = "insurance" if take else "stand"
-            round_ = _move(client, round_["id"], len(round_["actions"]), name, **take).json()
-    raise AssertionError("no deal with a double in 40 rounds")
-
-
 def test_a_double_stakes_one_more_unit_through_the_ledger_before_the_card(db, clock, player):
     # Blackjack: doubling commits a second stake (units_staked 2); the engine debits it as
     # rgs:<round>:stake:<move> and the payout is per original stake.
     from croupier.core.wallet import get_transfer
 
     client, view = player
-    opened = _deal_with_a_double(client, "bj")
+    opened = deal_with_a_double(client, "bj")
     before = _state(db, view)[0]
     doubled = _move(client, opened["id"], 0, "double").json()
     assert doubled["state"] == "settled"  # one card, then the dealer plays out
@@ -176,7 +159,7 @@ def test_a_double_without_the_money_for_it_is_refused_and_changes_nothing(db, cl
     from tests.policy.policy_fixtures import move
 
     client, view = player
-    opened = _deal_with_a_double(client, "poor")
+    opened = deal_with_a_double(client, "poor")
     move(db, clock, view, "withdrawal", _state(db, view)[0])  # nothing left to double with
     before = _state(db, view)
     refused = _move(client, opened["id"], 0, "double")

@@ -63,6 +63,7 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
             P.PLAYERS_UNLOCK,
             P.AUDIT_READ,
             P.COMPLIANCE_CASES,
+            P.GAMES_READ,
             P.ALL_BRANDS,
         }
     ),
@@ -70,7 +71,9 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
     Role.SUPPORT: frozenset({P.PLAYERS_READ, P.PLAYERS_UNLOCK}),
     Role.TRADER: frozenset({P.SPORTSBOOK_TRADE, P.ALL_BRANDS}),
     # Read-only, everything: a regulator's or an internal auditor's account.
-    Role.AUDITOR: frozenset({P.PLAYERS_READ, P.LEDGER_READ, P.AUDIT_READ, P.ALL_BRANDS}),
+    Role.AUDITOR: frozenset(
+        {P.PLAYERS_READ, P.LEDGER_READ, P.AUDIT_READ, P.GAMES_READ, P.ALL_BRANDS}
+    ),
 }
 
 

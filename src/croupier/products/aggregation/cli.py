@@ -3,11 +3,15 @@
 ``croupier provider add acme --protocol caleta --public-key acme.pem`` registers the key that
 verifies acme's signatures; ``croupier game add --provider acme --code sweet-7 --name "Sweet
 7"`` adds one of its games to the catalogue. Both are audited. ``croupier dev game-session``
-(registered under ``croupier dev`` by the app) issues a game session token for integrators.
+(registered under ``croupier dev`` by the app) issues a game session token for integrators;
+``croupier games rtp`` and ``croupier games close-stale-rounds`` (registered under ``croupier
+games``) compare actual with theoretical RTP and close provider rounds left open.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +20,7 @@ import typer
 from croupier.core.players.cli import SandboxUnavailable
 from croupier.kernel.cli import JsonFlag, cli_actor, cli_database, emit
 from croupier.kernel.config import Environment
-from croupier.products.aggregation import service, sessions
+from croupier.products.aggregation import jobs, rtp, service, sessions
 
 provider_app = typer.Typer(help="Third-party game providers and their keys.", no_args_is_help=True)
 game_app = typer.Typer(help="The game catalogue of every provider.", no_args_is_help=True)
@@ -210,3 +214,87 @@ def dev_game_session(
             f"game session {view.id} for {view.player_id} at {view.provider}/{view.game_code} "
             f"until {view.expires_at.isoformat()}: token {issued.token}",
         )
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"
+
+
+def _rtp_line(f: rtp.RtpFigures) -> str:
+    theoretical = _percent(f.theoretical_rtp_low)
+    if f.theoretical_rtp_high != f.theoretical_rtp_low:
+        theoretical += f"-{_percent(f.theoretical_rtp_high)}"
+    interval = (
+        "-"
+        if f.interval_low is None
+        else f"{_percent(f.interval_low)}..{_percent(f.interval_high)}"
+    )
+    status = "ALERT" if f.status is rtp.RtpStatus.OUTSIDE else f.status.value
+    return (
+        f"{f.provider:<16} {f.game_code:<24} {f.currency:<5} {f.rounds:>9} "
+        f"{_percent(f.actual_rtp):>8} {theoretical:>15} {interval:>17}  {status}"
+    )
+
+
+def games_rtp(
+    provider: Annotated[str | None, typer.Option(help="Only this provider's games.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Actual against theoretical RTP per game and per provider (game *), per currency
+    (GLI-19 A.6). A game outside its 99 % interval raises an alert, once (audited); the exit
+    status is 1 while any game is outside."""
+    with cli_database() as (_settings, database, clock), database.unit_of_work() as session:
+        figures = rtp.check_rtp(session, clock, provider=provider, actor=cli_actor())
+    header = (
+        f"{'provider':<16} {'game':<24} {'cur':<5} {'rounds':>9} {'actual':>8} "
+        f"{'theoretical':>15} {'99% interval':>17}  status"
+    )
+    lines = [header, *map(_rtp_line, figures)] if figures else ["No Activity"]
+    emit(as_json, {"games": [asdict(f) for f in figures]}, "\n".join(lines))
+    if any(f.status is rtp.RtpStatus.OUTSIDE for f in figures):
+        raise typer.Exit(1)
+
+
+def games_close_stale_rounds(
+    older_than_hours: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Rounds open longer than this (default: CROUPIER_PROVIDER_ROUND_MAX_AGE_HOURS, "
+            "48).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Close the provider rounds left open too long, as closed by timeout: no money moves
+    (a win that still comes is paid); each closure is audited."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with cli_database() as (settings, database, clock):
+        hours = older_than_hours or settings.provider_round_max_age_hours
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("stale provider rounds closed: {task.completed}"),
+            console=Console(stderr=True),  # standard output stays clean for --json
+            transient=True,
+        ) as bar:
+            task = bar.add_task("closing", total=None)
+            report = jobs.close_all_stale_rounds(
+                database,
+                clock,
+                max_age=timedelta(hours=hours),
+                progress=lambda n: bar.advance(task, n),
+                actor=cli_actor(),
+            )
+    emit(
+        as_json,
+        {
+            "closed": len(report.closed),
+            "round_ids": report.closed,
+            "opened_before": report.opened_before.isoformat(),
+            "max_age_hours": hours,
+        },
+        f"closed {len(report.closed)} provider rounds opened before "
+        f"{report.opened_before.isoformat()} (open longer than {hours} hours)",
+    )

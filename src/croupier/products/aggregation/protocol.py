@@ -230,6 +230,72 @@ class Handled:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A request whose signature and body were checked: what is left is the wallet's work."""
+
+    provider: ProviderRef
+    dialect: Dialect
+    verb: str
+    request_uuid: str | None
+    call: Callable[[Session, Clock, ProviderRef], Answer]
+
+    def run(self, session: Session, clock: Clock) -> Handled:
+        """The wallet's work, with the provider as it is now: if its key changed since the
+        signature was checked (with a copy kept for a few seconds), the request is refused
+        as unsigned, and the provider's retry meets the new key."""
+        # Once per transaction: a batch of calls shares one.
+        known: dict[str, ProviderRef | None] = session.info.setdefault("providers", {})
+        if self.provider.name not in known:
+            known[self.provider.name] = wallet.provider_by_name(session, self.provider.name)
+        provider = known[self.provider.name]
+        if provider is None or provider.public_key_sha256 != self.provider.public_key_sha256:
+            return Handled(
+                refusal("RS_ERROR_INVALID_SIGNATURE", self.request_uuid),
+                "RS_ERROR_INVALID_SIGNATURE",
+                "the provider's key changed",
+            )
+        answer = self.call(session, clock, provider)
+        out = encode(self.dialect, answer, self.request_uuid)
+        if self.verb == "check" and answer.token is not None:
+            out = {"status": out["status"], "token": answer.token}
+        return Handled(out, out["status"], answer.reason)
+
+
+def prepare(
+    provider: ProviderRef, dialect: Dialect, verb: str, body: bytes, signature: str | None
+) -> Prepared | Handled:
+    """Check the signature over the exact bytes (before anything else), then decode and
+    type-check the body of ``verb`` (the wallet's: check, balance, bet, win or rollback).
+    A refusal is answered at once, without the database."""
+    if not signature_valid(provider.public_key_pem, body, signature):
+        return Handled(
+            refusal("RS_ERROR_INVALID_SIGNATURE", _echoed_uuid(body)),
+            "RS_ERROR_INVALID_SIGNATURE",
+            "bad signature",
+        )
+    request_uuid: str | None = None
+    try:
+        data = _decode(body)
+        raw_uuid = data.get("request_uuid")
+        request_uuid = raw_uuid if isinstance(raw_uuid, str) else None
+        call = _decoded(dialect, verb, data)
+    except ProtocolError as error:
+        return Handled(refusal(error.status, request_uuid), error.status, error.reason)
+    return Prepared(provider, dialect, verb, request_uuid, call)
+
+
+def _echoed_uuid(body: bytes) -> str | None:
+    """The ``request_uuid`` of an unsigned body, only to echo it as the spec asks (nothing
+    else of the body is read)."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    value = data.get("request_uuid") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and len(value) <= wallet.MAX_ID_LENGTH else None
+
+
 def handle(
     session: Session,
     clock: Clock,
@@ -239,57 +305,29 @@ def handle(
     body: bytes,
     signature: str | None,
 ) -> Handled:
-    """Answer one wallet request (``verb`` is the wallet's: check, balance, bet, win or
-    rollback). The signature is checked before the body is read."""
-    if not signature_valid(provider.public_key_pem, body, signature):
-        return Handled(
-            refusal("RS_ERROR_INVALID_SIGNATURE", None),
-            "RS_ERROR_INVALID_SIGNATURE",
-            "bad signature",
-        )
-    request_uuid: str | None = None
-    try:
-        data = _decode(body)
-        raw_uuid = data.get("request_uuid")
-        request_uuid = raw_uuid if isinstance(raw_uuid, str) else None
-        answer = _dispatch(session, clock, provider, dialect, verb, data)
-    except ProtocolError as error:
-        return Handled(refusal(error.status, request_uuid), error.status, error.reason)
-    out = encode(dialect, answer, request_uuid)
-    if verb == "check" and answer.token is not None:
-        out = {"status": out["status"], "token": answer.token}
-    return Handled(out, out["status"], answer.reason)
+    """Answer one wallet request in the caller's unit of work."""
+    prepared = prepare(provider, dialect, verb, body, signature)
+    return prepared if isinstance(prepared, Handled) else prepared.run(session, clock)
 
 
-def _dispatch(
-    session: Session,
-    clock: Clock,
-    provider: ProviderRef,
-    dialect: Dialect,
-    verb: str,
-    data: dict[str, Any],
-) -> Answer:
-    handlers: dict[str, Callable[[], Answer]] = {
-        "check": lambda: wallet.check(session, clock, provider, token=_required(data, "token")),
-        "balance": lambda: _balance(session, clock, provider, dialect, data),
-        "bet": lambda: wallet.bet(session, clock, provider, _movement(data, dialect, win=False)),
-        "win": lambda: wallet.win(session, clock, provider, _movement(data, dialect, win=True)),
-        "rollback": lambda: wallet.rollback(session, clock, provider, _rollback(data, dialect)),
-    }
-    return handlers[verb]()
-
-
-def _balance(
-    session: Session, clock: Clock, provider: ProviderRef, dialect: Dialect, data: dict[str, Any]
-) -> Answer:
-    _text(data, "request_uuid")
-    _text(data, "supplier_user", required=False)
-    _game_id(data)
-    return wallet.balance(
-        session,
-        clock,
-        provider,
-        token=_required(data, "token"),
-        game_code=_required(data, "game_code"),
-        user=_user(data, dialect),
-    )
+def _decoded(
+    dialect: Dialect, verb: str, data: dict[str, Any]
+) -> Callable[[Session, Clock, ProviderRef], Answer]:
+    """The wallet call of a decoded body (decoding raises ``ProtocolError``)."""
+    if verb == "check":
+        token = _required(data, "token")
+        return lambda s, c, p: wallet.check(s, c, p, token=token)
+    if verb == "balance":
+        _text(data, "request_uuid")
+        _text(data, "supplier_user", required=False)
+        _game_id(data)
+        token, game_code = _required(data, "token"), _required(data, "game_code")
+        user = _user(data, dialect)
+        return lambda s, c, p: wallet.balance(s, c, p, token=token, game_code=game_code, user=user)
+    if verb == "rollback":
+        undo = _rollback(data, dialect)
+        return lambda s, c, p: wallet.rollback(s, c, p, undo)
+    movement = _movement(data, dialect, win=verb == "win")
+    if verb == "win":
+        return lambda s, c, p: wallet.win(s, c, p, movement)
+    return lambda s, c, p: wallet.bet(s, c, p, movement)

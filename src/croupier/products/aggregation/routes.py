@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
 
+from croupier.core.gamecontrol import GameDisabled, GamingSuspended
 from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
 from croupier.kernel.config import Settings
 from croupier.kernel.ratelimit import Limit, RateLimited
@@ -31,6 +32,8 @@ LAUNCH_REFUSALS = (
     errors.ProviderNotLaunchable,
     errors.GameNotOfferedInJurisdiction,
     errors.GameBlockedInCountry,
+    GamingSuspended,
+    GameDisabled,
     compliance_errors.SelfExcluded,
     compliance_errors.TimedOut,
     compliance_errors.AccountNotActive,

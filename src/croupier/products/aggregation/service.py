@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from croupier.core import gamecontrol
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
 from croupier.kernel.ids import new_id
@@ -32,7 +33,7 @@ from croupier.products.aggregation.countries import ISO_COUNTRIES
 from croupier.products.aggregation.models import GameProvider, ProviderGame
 from croupier.products.rgs.service import in_house_titles
 
-IN_HOUSE_PROVIDER: Final = "croupier"
+IN_HOUSE_PROVIDER: Final = gamecontrol.IN_HOUSE_PROVIDER  # the in-house titles' provider
 # Protocols with an adapter (croupier.products.aggregation.caleta and .hub88).
 PROTOCOLS: Final = ("caleta", "hub88")
 CATEGORIES: Final = ("slots", "table", "live", "crash", "instant", "video-poker", "other")
@@ -240,6 +241,28 @@ def _provider(session: Session, name: str) -> GameProvider:
     if row is None:
         raise errors.ProviderNotFound(f"No game provider {name!r}.", provider=name)
     return row
+
+
+def require_game(session: Session, provider: str, code: str) -> None:
+    """Refuse unless the catalogue has this game (``code`` ``*``: unless the provider exists).
+    Game control names games by provider and code; a mistyped one would control nothing."""
+    if provider == IN_HOUSE_PROVIDER:
+        known = code == gamecontrol.ALL or any(t.code == code for t in in_house_titles())
+    else:
+        owner = _provider(session, provider)
+        known = (
+            code == gamecontrol.ALL
+            or session.scalar(
+                select(ProviderGame.id).where(
+                    ProviderGame.provider_id == owner.id, ProviderGame.code == code
+                )
+            )
+            is not None
+        )
+    if not known:
+        raise errors.GameNotFound(
+            f"Provider {provider!r} has no game {code!r}.", provider=provider, game_code=code
+        )
 
 
 def _check_category(category: str) -> str:

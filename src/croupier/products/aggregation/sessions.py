@@ -1,9 +1,10 @@
 """Game sessions: launching a provider's game for a player, and resolving the token the
 provider then presents to our wallet.
 
-A launch checks what the catalogue and policy say about this player and this game (the
-provider is enabled, the game is offered in the player's jurisdiction and not blocked in
-their country, and ``croupier.policy.compliance.may_play``), then issues a session whose
+A launch checks what the catalogue, game control and policy say about this player and this
+game (the provider is enabled, the game is offered in the player's jurisdiction and not blocked
+in their country, neither it nor all gaming is disabled for the player (``check_play``), and
+``croupier.policy.compliance.may_play``), then issues a session whose
 token is 32 random bytes; only its SHA-256 is stored. A newer session of the same player at
 the same provider supersedes the older ones for bets only: wins and rollbacks of rounds the
 older session opened are still accepted until it expires (GLI-19 §4.15: open rounds finish).
@@ -22,6 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from croupier.core.gamecontrol import check_play
 from croupier.core.players import get_player
 from croupier.core.players.models import Player
 from croupier.kernel.audit import record_event
@@ -82,9 +84,17 @@ def _product(category: str) -> Product:
 
 
 def _check_offered(
-    session: Session, clock: Clock, provider: GameProvider, game: ProviderGame, player_id: str
+    session: Session,
+    clock: Clock,
+    provider: GameProvider,
+    game: ProviderGame,
+    player_id: str,
+    *,
+    policy: bool = True,
 ) -> str:
-    """Refuse unless the player may play this game now; answers the player's currency."""
+    """Refuse unless the player may play this game now; answers the player's currency.
+    ``policy=False`` checks the catalogue only (the wallet asks game control and policy
+    itself, with the stake)."""
     if not provider.enabled:
         raise errors.ProviderDisabled(
             f"Provider {provider.name!r} is disabled.", provider=provider.name
@@ -101,6 +111,20 @@ def _check_offered(
         raise errors.GameBlockedInCountry(
             f"{game.code} must not be offered in {player.country}.", country=player.country
         )
+    if not policy:
+        return player.currency
+    # GLI-19 §2.4.1: a disabled game, or the kill switch, lets no new session start.
+    check_play(
+        session,
+        clock,
+        provider=provider.name,
+        game_code=game.code,
+        brand_id=player.brand_id,
+        jurisdiction=player.jurisdiction,
+        currency=player.currency,
+        stake=None,
+        new_round=True,
+    )
     may_play(session, clock, player_id, _product(game.category)).raise_if_refused()
     return player.currency
 
@@ -264,11 +288,12 @@ def reissue(session: Session, clock: Clock, session_id: str) -> IssuedSession:
 def check_offered(
     session: Session, clock: Clock, provider_id: str, game: ProviderGame, player_id: str
 ) -> None:
-    """Refuse unless the player may start a round of this game now (the same checks as a
-    launch); raises the refusal."""
+    """Refuse unless the catalogue offers this game to the player now (the provider is
+    enabled, the player's jurisdiction and country are allowed); raises the refusal. Game
+    control and policy are the caller's to ask, with the stake."""
     provider = session.get(GameProvider, provider_id)
     assert provider is not None
-    _check_offered(session, clock, provider, game, player_id)
+    _check_offered(session, clock, provider, game, player_id, policy=False)
 
 
 def product_of(category: str) -> Product:

@@ -32,10 +32,10 @@ from enum import StrEnum
 from typing import Final
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from croupier.core.players import get_player
+from croupier.core.gamecontrol import check_play
 from croupier.core.players.models import Player
 from croupier.core.wallet import (
     AccountKind,
@@ -49,9 +49,10 @@ from croupier.kernel.clock import Clock
 from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import new_id
 from croupier.policy.compliance import may_bet, may_play
-from croupier.products.aggregation import errors, sessions
+from croupier.products.aggregation import sessions
 from croupier.products.aggregation.models import (
     GameProvider,
+    GameSession,
     ProviderGame,
     ProviderRound,
     ProviderTransaction,
@@ -214,6 +215,31 @@ class _Caller:
     player_id: str
     currency: str
     cash_account_id: str
+    brand_id: str
+    jurisdiction: str
+
+
+_LOCK_PLAYER = select(Player.id).where(Player.id == bindparam("player_id")).with_for_update()
+_CALLER = (
+    select(
+        GameSession.id,
+        GameSession.player_id,
+        GameSession.game_id,
+        GameSession.created_at,
+        GameSession.expires_at,
+        GameSession.superseded_at,
+        GameProvider.name,
+        ProviderGame.code,
+        Player.currency,
+        Player.cash_account_id,
+        Player.brand_id,
+        Player.jurisdiction,
+    )
+    .join(GameProvider, GameProvider.id == GameSession.provider_id)
+    .join(ProviderGame, ProviderGame.id == GameSession.game_id)
+    .join(Player, Player.id == GameSession.player_id)
+    .where(GameSession.token_sha256 == bindparam("digest"))
+)
 
 
 def _caller(
@@ -225,29 +251,58 @@ def _caller(
     any_age: bool,
     user: str | None = None,
 ) -> _Caller:
-    """Who the token stands for; a token of another provider, or of another user than the
-    one the request names, is invalid here."""
-    try:
-        view = sessions.resolve_session(session, clock, token, for_bet=False, any_age=any_age)
-    except errors.GameSessionInvalid:
-        raise _Refused(Status.INVALID_TOKEN, "unknown or expired token") from None
-    if view.provider != provider.name:
-        raise _Refused(Status.INVALID_TOKEN, "token of another provider")
-    if user is not None and user != view.player_id:
-        raise _Refused(Status.INVALID_TOKEN, "token of another user")
-    player = get_player(session, view.player_id, brand_scope=None)
-    return _Caller(view, player.id, player.currency, player.cash_account_id)
-
-
-def _game(session: Session, provider: ProviderRef, code: str) -> ProviderGame:
-    game = session.scalar(
-        select(ProviderGame).where(
-            ProviderGame.provider_id == provider.id, ProviderGame.code == code
-        )
+    """Who the token stands for (one statement: it runs on every call). Unknown and expired
+    tokens are refused alike, except that ``any_age`` accepts an expired one (wins and
+    rollbacks); a token of another provider, or of another user than the one the request
+    names, is invalid here."""
+    row = (
+        session.connection()
+        .execute(_CALLER, {"digest": sessions.token_digest(token)})
+        .one_or_none()
     )
+    if row is None or (not any_age and row.expires_at <= clock.now()):
+        raise _Refused(Status.INVALID_TOKEN, "unknown or expired token")
+    if row.name != provider.name:
+        raise _Refused(Status.INVALID_TOKEN, "token of another provider")
+    if user is not None and user != row.player_id:
+        raise _Refused(Status.INVALID_TOKEN, "token of another user")
+    view = sessions.GameSessionView(
+        id=row.id,
+        player_id=row.player_id,
+        provider=row.name,
+        game_id=row.game_id,
+        game_code=row.code,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        superseded_at=row.superseded_at,
+    )
+    return _Caller(
+        view, row.player_id, row.currency, row.cash_account_id, row.brand_id, row.jurisdiction
+    )
+
+
+def _game(
+    session: Session, provider: ProviderRef, caller: _Caller | None, code: str
+) -> ProviderGame:
+    # The session's own game is the usual case: by primary key, so a batch of calls reads it
+    # once (the session's identity map).
+    if caller is not None and code == caller.session.game_code:
+        game = session.get(ProviderGame, caller.session.game_id)
+    else:
+        game = session.scalar(
+            select(ProviderGame).where(
+                ProviderGame.provider_id == provider.id, ProviderGame.code == code
+            )
+        )
     if game is None:
         raise _Refused(Status.INVALID_GAME, f"no game {code!r}")
     return game
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    by_uuid: dict[str, ProviderTransaction]
+    rolled_back_unseen: set[str | None]
 
 
 @dataclass(slots=True)
@@ -275,10 +330,11 @@ class _Call:
         caller = _caller(
             session, clock, provider, request.token, any_age=any_age, user=request.user
         )
-        game = _game(session, provider, request.game_code)
+        game = _game(session, provider, caller, request.game_code)
         # Every write of one player's wallet serializes here (SQLite has one writer anyway):
         # a retry racing its original, or a bet racing its rollback, never interleave.
-        session.execute(select(Player.id).where(Player.id == caller.player_id).with_for_update())
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_LOCK_PLAYER, {"player_id": caller.player_id})
         return cls(session, clock, provider, caller, game, request.transaction_uuid, request.round)
 
     def answer(self, status: Status = Status.OK, reason: str = "") -> Answer:
@@ -290,26 +346,26 @@ class _Call:
             reason=reason,
         )
 
-    def transaction(self, transaction_uuid: str) -> ProviderTransaction | None:
-        return self.session.scalar(
-            select(ProviderTransaction).where(
-                ProviderTransaction.provider_id == self.provider.id,
-                ProviderTransaction.transaction_uuid == transaction_uuid,
+    def find(self, *uuids: str) -> _Found:
+        """The transactions with these ids, and which of them were rolled back before we saw
+        them: one statement, as every call needs it."""
+        table = ProviderTransaction
+        rows = self.session.scalars(
+            select(table).where(
+                table.provider_id == self.provider.id,
+                or_(
+                    table.transaction_uuid.in_(uuids),
+                    and_(table.reference_uuid.in_(uuids), table.kind == Kind.ROLLBACK.value),
+                ),
             )
-        )
-
-    def rolled_back_unseen(self, transaction_uuid: str) -> bool:
-        """Was ``transaction_uuid`` rolled back before we ever saw it?"""
-        found = self.session.scalar(
-            select(ProviderTransaction.id)
-            .where(
-                ProviderTransaction.provider_id == self.provider.id,
-                ProviderTransaction.reference_uuid == transaction_uuid,
-                ProviderTransaction.kind == Kind.ROLLBACK.value,
-            )
-            .limit(1)
-        )
-        return found is not None
+        ).all()
+        by_uuid = {r.transaction_uuid: r for r in rows if r.transaction_uuid in uuids}
+        unseen = {
+            r.reference_uuid
+            for r in rows
+            if r.kind == Kind.ROLLBACK.value and r.reference_uuid not in by_uuid
+        }
+        return _Found(by_uuid, unseen)
 
     def round(self) -> ProviderRound | None:
         return self.session.scalar(
@@ -338,13 +394,14 @@ class _Call:
         return self.answer(reason="replay")
 
     def account(self, kind: AccountKind, name: str) -> str:
-        return platform_account(
-            self.session,
-            self.clock,
-            kind=kind,
-            currency_code=self.caller.currency,
-            name=name,
-        ).id
+        # Once per transaction: a batch of calls shares one (platform accounts never move).
+        known: dict[tuple[str, str, str], str] = self.session.info.setdefault("accounts", {})
+        key = (kind.value, self.caller.currency, name)
+        if key not in known:
+            known[key] = platform_account(
+                self.session, self.clock, kind=kind, currency_code=self.caller.currency, name=name
+            ).id
+        return known[key]
 
     def house(self) -> str:
         return self.account(AccountKind.HOUSE, house_account_name(self.provider.name))
@@ -448,7 +505,7 @@ def balance(
 
     def run() -> Answer:
         caller = _caller(session, clock, provider, token, any_age=False, user=user)
-        _game(session, provider, game_code)
+        _game(session, provider, caller, game_code)
         return Answer(
             status=Status.OK,
             player_id=caller.player_id,
@@ -478,10 +535,11 @@ def bet(session: Session, clock: Clock, provider: ProviderRef, request: Movement
 
 def _bet(session: Session, clock: Clock, provider: ProviderRef, request: Movement) -> Answer:
     call = _Call.open(session, clock, provider, request, any_age=False)
-    existing = call.transaction(request.transaction_uuid)
+    found = call.find(request.transaction_uuid)
+    existing = found.by_uuid.get(request.transaction_uuid)
     if existing is not None:
         return call.replay(existing, Kind.BET, request.amount, None)
-    if call.rolled_back_unseen(request.transaction_uuid):
+    if request.transaction_uuid in found.rolled_back_unseen:
         return call.answer(Status.TRANSACTION_ROLLED_BACK, "rolled back before it arrived")
     if request.currency != call.caller.currency:
         return call.answer(Status.WRONG_CURRENCY, "not the player's currency")
@@ -538,18 +596,30 @@ def _bet(session: Session, clock: Clock, provider: ProviderRef, request: Movemen
 
 
 def _bet_policy(call: _Call, *, stake: int, is_free: bool, new_round: bool) -> DomainError | None:
-    """Why this bet must be refused, or None. A new round needs the game to be offered to the
-    player now; every stake of cash goes through ``may_bet`` (limits, caps, exclusion), and a
-    free bet through ``may_play`` (a blocked player plays no free spins either)."""
-    session, clock, player_id = call.session, call.clock, call.caller.player_id
+    """Why this bet must be refused, or None. A new round needs the catalogue to offer the
+    game to the player; game control may have switched it off (new rounds only) or capped
+    its stake (every stake); every stake of cash goes through ``may_bet`` (limits, caps,
+    exclusion), and a free bet through ``may_play`` (a blocked player plays no free spins)."""
+    session, clock, caller = call.session, call.clock, call.caller
     try:
         if new_round:
-            sessions.check_offered(session, clock, call.provider.id, call.game, player_id)
+            sessions.check_offered(session, clock, call.provider.id, call.game, caller.player_id)
+        check_play(
+            session,
+            clock,
+            provider=call.provider.name,
+            game_code=call.game.code,
+            brand_id=caller.brand_id,
+            jurisdiction=caller.jurisdiction,
+            currency=caller.currency,
+            stake=None if is_free or stake == 0 else stake,
+            new_round=new_round,
+        )
         product = sessions.product_of(call.game.category)
         if is_free or stake == 0:
-            decision = may_play(session, clock, player_id, product)
+            decision = may_play(session, clock, caller.player_id, product)
         else:
-            decision = may_bet(session, clock, player_id, product, stake)
+            decision = may_bet(session, clock, caller.player_id, product, stake)
     except DomainError as error:
         return error
     return decision.refusal
@@ -564,14 +634,15 @@ def _win(session: Session, clock: Clock, provider: ProviderRef, request: Movemen
     reference = request.reference_uuid
     assert reference is not None
     call = _Call.open(session, clock, provider, request, any_age=True)
-    existing = call.transaction(request.transaction_uuid)
+    found = call.find(request.transaction_uuid, reference)
+    existing = found.by_uuid.get(request.transaction_uuid)
     if existing is not None:
         return call.replay(existing, Kind.WIN, request.amount, reference)
     if request.currency != call.caller.currency:
         return call.answer(Status.WRONG_CURRENCY, "not the player's currency")
-    placed = call.transaction(reference)
+    placed = found.by_uuid.get(reference)
     if placed is None:
-        if call.rolled_back_unseen(reference):
+        if reference in found.rolled_back_unseen:
             return call.answer(Status.TRANSACTION_ROLLED_BACK, "bet rolled back")
         return call.answer(Status.TRANSACTION_DOES_NOT_EXIST, "no such bet")
     if (
@@ -614,10 +685,11 @@ def rollback(session: Session, clock: Clock, provider: ProviderRef, request: Rol
 
 def _rollback(session: Session, clock: Clock, provider: ProviderRef, request: Rollback) -> Answer:
     call = _Call.open(session, clock, provider, request, any_age=True)
-    existing = call.transaction(request.transaction_uuid)
+    found = call.find(request.transaction_uuid, request.reference_uuid)
+    existing = found.by_uuid.get(request.transaction_uuid)
     if existing is not None:
         return call.replay(existing, Kind.ROLLBACK, 0, request.reference_uuid)
-    target = call.transaction(request.reference_uuid)
+    target = found.by_uuid.get(request.reference_uuid)
     tx_id = new_id("ptx")
     if target is None:
         # Never seen: answer OK and keep this row, so that the transaction arriving late

@@ -10,9 +10,11 @@ trace.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import structlog
 from fastapi import APIRouter, Path, Request
@@ -20,6 +22,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram
 from starlette.concurrency import run_in_threadpool
 
+from croupier.kernel.batching import UnitOfWorkBatcher
 from croupier.kernel.clock import Clock
 from croupier.kernel.db import Database
 from croupier.kernel.web import problem_responses
@@ -90,41 +93,45 @@ def _answers(what: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def _serve(
-    database: Database,
-    clock: Clock,
-    dialect: Dialect,
-    provider_name: str,
-    verb: str,
-    body: bytes,
-    signature: str | None,
-) -> JSONResponse:
-    started = time.perf_counter()
-    label = "unknown"  # metrics name registered providers only: a URL cannot add series
-    try:
-        with database.unit_of_work() as session:
-            provider = wallet.provider_by_name(session, provider_name)
-            if provider is None or provider.protocol != dialect.name:
-                error = ProviderNotFound(
-                    f"No {dialect.name} game provider {provider_name!r}.", provider=provider_name
-                )
-                return JSONResponse(
-                    error.to_problem(),
-                    status_code=error.status,
-                    media_type="application/problem+json",
-                )
-            label = provider.name
-            handled = protocol.handle(session, clock, provider, dialect, verb, body, signature)
-    except Exception:
-        log.exception("provider_wallet.failed", provider=provider_name, verb=verb)
-        REQUESTS.labels(label, verb, "RS_ERROR_UNKNOWN").inc()
-        return JSONResponse(protocol.refusal("RS_ERROR_UNKNOWN", None))
+_PROVIDER_TTL_S: Final = 5.0
+_providers: dict[tuple[str, str], tuple[float, wallet.ProviderRef]] = {}
+_providers_lock = threading.Lock()
+
+
+def _provider(database: Database, name: str) -> wallet.ProviderRef | None:
+    """The registered provider by name, read at most every few seconds per process: its key
+    is needed before anything else, on every call. A rotated key takes effect within
+    ``_PROVIDER_TTL_S``; a disabled provider's new rounds are refused by the wallet at once.
+    Unknown names are not remembered (they come from URLs)."""
+    key = (database.url, name)
+    now = time.monotonic()
+    cached = _providers.get(key)
+    if cached is not None and now - cached[0] < _PROVIDER_TTL_S:
+        return cached[1]
+    with database.read_only() as session:
+        found = wallet.provider_by_name(session, name)
+    if found is not None:
+        with _providers_lock:
+            if len(_providers) > 1000:
+                _providers.clear()
+            _providers[key] = (now, found)
+    return found
+
+
+def _not_found(dialect: Dialect, name: str) -> JSONResponse:
+    error = ProviderNotFound(f"No {dialect.name} game provider {name!r}.", provider=name)
+    return JSONResponse(
+        error.to_problem(), status_code=error.status, media_type="application/problem+json"
+    )
+
+
+def _answer(verb: str, label: str, handled: protocol.Handled, started: float) -> JSONResponse:
     SECONDS.labels(verb).observe(time.perf_counter() - started)
     REQUESTS.labels(label, verb, handled.status).inc()
     if handled.status != "RS_OK":
         log.info(
             "provider_wallet.refused",
-            provider=provider_name,
+            provider=label,
             verb=verb,
             status=handled.status,
             reason=handled.reason,
@@ -132,18 +139,27 @@ def _serve(
     return JSONResponse(handled.body)
 
 
-async def _handle(request: Request, dialect: Dialect, provider: str, verb: str) -> JSONResponse:
+async def _handle(request: Request, dialect: Dialect, name: str, verb: str) -> JSONResponse:
+    started = time.perf_counter()
     body = await request.body()
-    return await run_in_threadpool(
-        _serve,
-        request.app.state.database,
-        request.app.state.clock,
-        dialect,
-        provider,
-        verb,
-        body,
-        request.headers.get(dialect.signature_header),
-    )
+    database: Database = request.app.state.database
+    try:
+        provider = await run_in_threadpool(_provider, database, name)
+        if provider is None or provider.protocol != dialect.name:
+            return _not_found(dialect, name)
+        signature = request.headers.get(dialect.signature_header)
+        prepared = protocol.prepare(provider, dialect, verb, body, signature)
+        if isinstance(prepared, protocol.Handled):
+            return _answer(verb, provider.name, prepared, started)
+        clock: Clock = request.app.state.clock
+        batcher: UnitOfWorkBatcher = request.app.state.provider_wallet_batcher
+        future = batcher.submit(lambda session: prepared.run(session, clock))
+        handled = await asyncio.wrap_future(future)
+    except Exception:
+        log.exception("provider_wallet.failed", provider=name, verb=verb)
+        REQUESTS.labels("unknown", verb, "RS_ERROR_UNKNOWN").inc()
+        return JSONResponse(protocol.refusal("RS_ERROR_UNKNOWN", None))
+    return _answer(verb, provider.name, handled, started)
 
 
 ProviderName = Annotated[str, Path(max_length=40, description="The provider's registered name")]

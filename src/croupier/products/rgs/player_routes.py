@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from croupier.core.gamecontrol import GameDisabled, GamingSuspended, StakeAboveGameCap
 from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
 from croupier.core.wallet.errors import InsufficientFunds
 from croupier.kernel.crypto import Keyring
@@ -30,6 +31,9 @@ BET_REFUSALS = (
     errors.TooFast,
     errors.TitleNotFound,
     errors.UnfinishedRound,
+    GamingSuspended,
+    GameDisabled,
+    StakeAboveGameCap,
     InsufficientFunds,
     compliance_errors.SelfExcluded,
     compliance_errors.TimedOut,
@@ -303,6 +307,7 @@ def recall_round(
         errors.RoundFinished,
         errors.ActionOutOfTurn,
         errors.InvalidAction,
+        StakeAboveGameCap,
     ),
 )
 def act(
@@ -315,7 +320,8 @@ def act(
 ) -> RoundOut:
     """A move in your open multi-step round (mines: `reveal` with `{"tile": n}`, `cashout`).
     Send `step`, the number of moves so far: a retry of the last move answers the round as it
-    is; a stale step is `rgs.action_out_of_turn`."""
+    is; a stale step is `rgs.action_out_of_turn`. A round open when its game was disabled
+    finishes (GLI-19 §4.15); a double or a split still respects the game's stake cap."""
     return RoundOut.of(
         service.act(
             session,

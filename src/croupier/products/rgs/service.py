@@ -1,6 +1,7 @@
 """The in-house game server: provably fair seed pairs and rounds through the wallet.
 
-A round, in one unit of work: the title checks the bet; policy decides (``may_bet``: account,
+A round, in one unit of work: the title checks the bet; game control may refuse it (a disabled
+title, the kill switch, the title's stake cap); policy decides (``may_bet``: account,
 exclusions, limits, stake caps, location, reality check); the jurisdiction's minimum time
 between games holds; the player's active seed pair is locked and its next nonce taken; the
 outcome is drawn from the provably fair stream; the stake and the win move through the ledger
@@ -21,7 +22,14 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from croupier.core.players import get_player
+from croupier.core.gamecontrol import (
+    IN_HOUSE_PROVIDER,
+    RtpSums,
+    check_play,
+    rtp_sum_columns,
+    rtp_sums,
+)
+from croupier.core.players import PlayerView, get_player
 from croupier.core.wallet import (
     AccountKind,
     NewTransfer,
@@ -39,6 +47,7 @@ from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.registers import Registers
 from croupier.products.rgs import errors
 from croupier.products.rgs.crash.errors import PlayedInSharedRounds
+from croupier.products.rgs.crash.models import RgsCrashBet
 from croupier.products.rgs.fair import (
     NumberStream,
     RoundSeeds,
@@ -48,8 +57,9 @@ from croupier.products.rgs.fair import (
     new_server_seed,
 )
 from croupier.products.rgs.games.base import Action, Step
-from croupier.products.rgs.games.catalogue import TITLES, is_multi_step
+from croupier.products.rgs.games.catalogue import TITLES, is_multi_step, par_sheets
 from croupier.products.rgs.games.catalogue import title as title_of
+from croupier.products.rgs.games.crash import CRASH
 from croupier.products.rgs.models import RgsRound, RgsSeedPair
 
 # Stake bounds in units of the player's currency (a jurisdiction's cap may be lower).
@@ -303,6 +313,31 @@ def _no_open_round(session: Session, player_id: str, title: str) -> None:
         )
 
 
+def check_game_control(
+    session: Session,
+    clock: Clock,
+    player: PlayerView,
+    title_code: str,
+    stake: int,
+    *,
+    new_round: bool,
+) -> None:
+    """Game control for a stake on an in-house title (provider ``croupier``): a disabled
+    title, or the kill switch, refuses a new round but not a stake inside an open one (GLI-19
+    §2.4.1, §4.15); the title's stake cap in the player's jurisdiction holds for every stake."""
+    check_play(
+        session,
+        clock,
+        provider=IN_HOUSE_PROVIDER,
+        game_code=title_code,
+        brand_id=player.brand_id,
+        jurisdiction=player.jurisdiction,
+        currency=player.currency,
+        stake=stake,
+        new_round=new_round,
+    )
+
+
 def _multiplier_text(m: Fraction) -> str:
     return str(m)  # "99/50", "0", "3"
 
@@ -347,6 +382,7 @@ def play_round(
     stake = check_stake(request.stake, player.currency)
     if is_multi_step(game):
         _no_open_round(session, player_id, game.code)
+    check_game_control(session, clock, player, game.code, stake, new_round=True)
     product = _product(game.mechanic)
     decision: Decision = may_bet(
         session,
@@ -415,6 +451,7 @@ def play_round(
         params=json.dumps(params, sort_keys=True),
         currency=player.currency,
         stake=stake,
+        staked=stake,
         payout=payout,
         multiplier=_multiplier_text(multiplier) if multiplier is not None else "",
         seed_pair_id=pair.id,
@@ -499,7 +536,8 @@ def act(
     round as it is (a retry). A move on a settled round is ``rgs.round_finished``. When the move
     ends the round, the win is credited through the ledger (``rgs:<round>:win``). A move that
     stakes nothing more needs no policy decision: a round already open may always finish
-    (GLI-19 §4.15); one that stakes more (a double) is a new wager and policy decides.
+    (GLI-19 §4.15); one that stakes more (a double) is a new wager: policy decides again and
+    the title's stake cap holds, but not its disabling (the round finishes).
     """
     row = session.scalars(
         select(RgsRound).where(RgsRound.id == round_id).with_for_update()
@@ -528,14 +566,17 @@ def act(
     raised = _units(step.view) - _units(json.loads(row.outcome))
     if raised > 0:
         # A double, a split or insurance stakes more: a new wager, so policy decides again,
-        # and the extra stake moves before anything else of this move.
+        # and the extra stake moves before anything else of this move. Inside a round already
+        # open, so a game disabled since lets it finish (§4.15); its stake cap still holds.
         extra = int(row.stake * raised)
+        check_game_control(session, clock, player, game.code, extra, new_round=False)
         product = _product(game.mechanic)
         may_bet(session, clock, player_id, product, extra).raise_if_refused()
         _with_house(
             session, clock, row, f"rgs:{row.id}:stake:{len(actions)}",
             player.cash_account_id, extra, stake=True,
         )  # fmt: skip
+        row.staked += extra
     row.actions = json.dumps(actions, sort_keys=True)
     row.outcome = _outcome_json(step)
     row.moved_at = clock.now()
@@ -710,3 +751,40 @@ def in_house_titles() -> list[TitleSummary]:
     """Every in-house title by code, name and mechanic, for the game catalogue (cheap: no PAR
     sheet is computed; ``croupier games list`` shows the RTP ranges)."""
     return [TitleSummary(code, t.name, t.mechanic) for code, t in sorted(TITLES.items())]
+
+
+def title_rtp_range(code: str) -> tuple[Fraction, Fraction] | None:
+    """The lowest and the highest RTP of the title's configurations, from its PAR sheets
+    (computed once per process; a slot's take seconds); None for a title no longer offered."""
+    if code not in TITLES:
+        return None
+    rtps = [sheet.rtp for sheet in par_sheets(code)]
+    return min(rtps), max(rtps)
+
+
+@dataclass(frozen=True, slots=True)
+class TitleRtpSums:
+    title: str
+    currency: str
+    sums: RtpSums
+
+
+def rtp_sums_by_title(session: Session) -> list[TitleRtpSums]:
+    """Per title and currency, the sums the actual RTP needs (GLI-19 A.6): settled rounds by
+    everything they staked (doubles and raises too, as the PAR sheets count) and paid; crash
+    bets once they are cashed out or lost. One aggregate per table."""
+    rounds = session.execute(
+        select(
+            RgsRound.title, RgsRound.currency, *rtp_sum_columns(RgsRound.staked, RgsRound.payout)
+        )
+        .where(RgsRound.state == "settled")
+        .group_by(RgsRound.title, RgsRound.currency)
+    ).all()
+    crash = session.execute(
+        select(RgsCrashBet.currency, *rtp_sum_columns(RgsCrashBet.stake, RgsCrashBet.payout))
+        .where(RgsCrashBet.state != "active")
+        .group_by(RgsCrashBet.currency)
+    ).all()
+    found = [TitleRtpSums(title, currency, rtp_sums(sums)) for title, currency, *sums in rounds]
+    found.extend(TitleRtpSums(CRASH.code, currency, rtp_sums(sums)) for currency, *sums in crash)
+    return sorted(found, key=lambda t: (t.title, t.currency))

@@ -76,7 +76,8 @@ from croupier.products.rgs.fair import (
     format_hundredths,
     new_server_seed,
 )
-from croupier.products.rgs.service import HOUSE_ACCOUNT, check_stake
+from croupier.products.rgs.games.crash import CRASH
+from croupier.products.rgs.service import HOUSE_ACCOUNT, check_game_control, check_stake
 
 BETTING_PHASE: Final = timedelta(seconds=5)
 PAUSE: Final = timedelta(seconds=3)  # between a crash and the next round's betting
@@ -722,8 +723,9 @@ def place_bet(
     geolocation: Geolocation | None = None,
     ip: str | None = None,
 ) -> BetView:
-    """A bet on the round taking bets now: checked, decided by policy (``may_bet``, casino),
-    and its stake moved to the house account (``rgs:crash:<bet>:stake``).
+    """A bet on the round taking bets now: checked, allowed by game control (title ``crash``),
+    decided by policy (``may_bet``, casino), and its stake moved to the house account
+    (``rgs:crash:<bet>:stake``).
 
     The same ``key`` again answers the same bet and moves nothing (``replayed``); with other
     terms it is ``rgs.round_key_reused``. Outside a betting phase, or when ``round`` names
@@ -760,6 +762,7 @@ def place_bet(
         raise errors.CrashBetExists(
             f"You have a bet on round {row.number} already.", bet_id=mine, round=row.number
         )
+    check_game_control(session, clock, player, CRASH.code, stake, new_round=True)
     may_bet(
         session,
         clock,
