@@ -39,7 +39,10 @@ class DomainError(Exception):
         }
         if instance is not None:
             problem["instance"] = instance
-        problem.update(self.extra)
+        # An extra member never overwrites one of the problem's own (a game's ``code`` must
+        # not replace the error's): such an extra is kept under ``{name}_value``.
+        for name, value in self.extra.items():
+            problem[f"{name}_value" if name in problem else name] = value
         return problem
 
     def __repr__(self) -> str:

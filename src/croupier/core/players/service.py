@@ -103,7 +103,7 @@ def create_brand(
 ) -> BrandView:
     """Create a brand offering ``currencies`` to players of ``jurisdictions``."""
     if not code or not code.replace("-", "").isalnum() or code != code.lower():
-        raise InvalidRequest("A brand code is lower-case letters, digits and '-'.", code=code)
+        raise InvalidRequest("A brand code is lower-case letters, digits and '-'.", brand_code=code)
     for c in currencies:
         currency_of(c)  # money.unknown_currency
     for j in jurisdictions:

@@ -330,7 +330,7 @@ def add_game(
             name=provider,
         )
     if not _CODE.fullmatch(code):
-        raise errors.InvalidGameCode(f"{code!r} is not a valid game code.", code=code)
+        raise errors.InvalidGameCode(f"{code!r} is not a valid game code.", game_code=code)
     name = name.strip()
     if not name or len(name) > 120 or not name.isprintable():
         raise errors.InvalidGameName(f"{name!r} is not a valid game name.")
@@ -344,7 +344,7 @@ def add_game(
     )
     if session.scalar(taken) is not None:
         raise errors.GameExists(
-            f"Provider {provider!r} has a game {code!r} already.", provider=provider, code=code
+            f"Provider {provider!r} has a game {code!r} already.", provider=provider, game_code=code
         )
     row = ProviderGame(
         id=new_id("pgm"),
@@ -362,7 +362,7 @@ def add_game(
             session.add(row)
     except IntegrityError:
         raise errors.GameExists(
-            f"Provider {provider!r} has a game {code!r} already.", provider=provider, code=code
+            f"Provider {provider!r} has a game {code!r} already.", provider=provider, game_code=code
         ) from None
     game = _catalogue_game(owner, row)
     record_event(
