@@ -232,7 +232,9 @@ def open_sandbox_session(
     )
     if game is None:
         raise errors.GameNotFound(
-            f"Provider {provider!r} has no game {game_code!r}.", provider=provider, game_code=game_code
+            f"Provider {provider!r} has no game {game_code!r}.",
+            provider=provider,
+            game_code=game_code,
         )
     _check_offered(session, clock, owner, game, player_id)
     row, token = _issue(session, clock, owner, game, player_id)
