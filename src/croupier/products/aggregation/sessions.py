@@ -293,7 +293,12 @@ def check_offered(
     """Refuse unless the catalogue offers this game to the player now (the provider is
     enabled, the player's jurisdiction and country are allowed); raises the refusal. Game
     control and policy are the caller's to ask, with the stake."""
-    provider = session.get(GameProvider, provider_id)
+    # Once per transaction: the wallet's batch of calls shares it (the identity map alone
+    # keeps only weak references).
+    providers: dict[str, GameProvider | None] = session.info.setdefault("game_providers", {})
+    if provider_id not in providers:
+        providers[provider_id] = session.get(GameProvider, provider_id)
+    provider = providers[provider_id]
     assert provider is not None
     _check_offered(session, clock, provider, game, player_id, policy=False)
 

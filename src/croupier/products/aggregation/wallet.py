@@ -284,10 +284,14 @@ def _caller(
 def _game(
     session: Session, provider: ProviderRef, caller: _Caller | None, code: str
 ) -> ProviderGame:
-    # The session's own game is the usual case: by primary key, so a batch of calls reads it
-    # once (the session's identity map).
+    # The session's own game is the usual case: by primary key, read once per transaction (a
+    # batch of calls shares it; the identity map alone keeps only weak references).
     if caller is not None and code == caller.session.game_code:
-        game = session.get(ProviderGame, caller.session.game_id)
+        games: dict[str, ProviderGame | None] = session.info.setdefault("provider_games", {})
+        game_id = caller.session.game_id
+        if game_id not in games:
+            games[game_id] = session.get(ProviderGame, game_id)
+        game = games[game_id]
     else:
         game = session.scalar(
             select(ProviderGame).where(
