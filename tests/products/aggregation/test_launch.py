@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,7 +13,8 @@ from sqlalchemy import func, select, update
 
 from croupier.core import gamecontrol
 from croupier.kernel.clock import SystemClock
-from croupier.products.aggregation import errors, service
+from croupier.kernel.models import AuditRecord
+from croupier.products.aggregation import errors, service, sessions
 from croupier.products.aggregation.models import GameProvider, GameSession
 from croupier.products.aggregation.sessions import SESSION_LIFETIME, resolve_session
 from tests.core.players.player_fixtures import (
@@ -246,3 +249,45 @@ def test_a_provider_launch_url_must_be_https_unless_http_is_allowed(db, clock):
             actor="t",
         )
     assert view.launch_url == "http://127.0.0.1:9000/launch"
+
+
+def test_a_launch_is_audited_without_its_token(db, clock, player):
+    client, view = player
+    body = _launch(client, _provider_game(db, clock)).json()
+    with db.read_only() as s:
+        [(actor, subject_id, after)] = s.execute(
+            select(AuditRecord.actor, AuditRecord.subject_id, AuditRecord.after).where(
+                AuditRecord.action == "game_session.launched"
+            )
+        ).all()
+    assert (actor, subject_id) == (view.id, body["session_id"])
+    assert body["token"] not in (after or "")
+
+
+def test_two_launches_at_once_leave_exactly_one_session_taking_bets(db, clock, player):
+    _client, view = player
+    game_id = _provider_game(db, clock)
+    barrier = threading.Barrier(2)
+
+    def launch() -> str:
+        barrier.wait(10)
+        with db.unit_of_work() as s:
+            return sessions.launch_game(s, clock, view.id, game_id).token
+
+    with ThreadPoolExecutor(2) as pool:
+        tokens = list(pool.map(lambda _n: launch(), range(2)))
+    taking_bets = []
+    for token in tokens:
+        try:
+            _resolve(db, clock, token, for_bet=True)
+            taking_bets.append(token)
+        except errors.GameSessionSuperseded:
+            pass
+    assert len(taking_bets) == 1
+    with db.read_only() as s:
+        live = s.scalar(
+            select(func.count())
+            .select_from(GameSession)
+            .where(GameSession.player_id == view.id, GameSession.superseded_at.is_(None))
+        )
+    assert live == 1

@@ -208,6 +208,15 @@ def launch_game(session: Session, clock: Clock, player_id: str, game_id: str) ->
         )
     currency = _check_offered(session, clock, provider, game, player_id)
     row, token = _issue(session, clock, provider, game, player_id)
+    record_event(  # the token is never in the trail: only its session's id
+        session,
+        clock,
+        actor=player_id,
+        action="game_session.launched",
+        subject_type="game_session",
+        subject_id=row.id,
+        after={"player_id": player_id, "provider": provider.name, "game": game.code},
+    )
     url = _launch_url(provider.launch_url, token, game.code, currency)
     return LaunchedGame(_view(row, provider, game), token, url)
 
