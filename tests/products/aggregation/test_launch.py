@@ -69,7 +69,7 @@ def _sessions(db) -> int:
 
 def _resolve(db, clock, token: str, *, for_bet: bool):
     with db.read_only() as s:
-        return resolve_session(s, clock, token, for_bet=for_bet)
+        return resolve_session(s, clock, token, for_bet=for_bet).session
 
 
 def test_a_launch_answers_the_provider_url_with_a_token_that_resolves_to_the_session(

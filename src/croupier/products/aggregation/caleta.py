@@ -10,4 +10,3 @@ from typing import Final
 from croupier.products.aggregation.protocol import Dialect
 
 CALETA: Final = Dialect(name="caleta", signature_header="X-Auth-Signature")
-VERBS: Final = ("check", "balance", "bet", "win", "rollback")

@@ -24,6 +24,3 @@ HUB88: Final = Dialect(
     },
     user_required=True,
 )
-# The wallet's verb of each Hub88 path.
-USER_VERBS: Final = {"balance": "balance"}
-TRANSACTION_VERBS: Final = {"bet": "bet", "win": "win", "rollback": "rollback"}

@@ -296,20 +296,6 @@ def _echoed_uuid(body: bytes) -> str | None:
     return value if isinstance(value, str) and len(value) <= wallet.MAX_ID_LENGTH else None
 
 
-def handle(
-    session: Session,
-    clock: Clock,
-    provider: ProviderRef,
-    dialect: Dialect,
-    verb: str,
-    body: bytes,
-    signature: str | None,
-) -> Handled:
-    """Answer one wallet request in the caller's unit of work."""
-    prepared = prepare(provider, dialect, verb, body, signature)
-    return prepared if isinstance(prepared, Handled) else prepared.run(session, clock)
-
-
 def _decoded(
     dialect: Dialect, verb: str, data: dict[str, Any]
 ) -> Callable[[Session, Clock, ProviderRef], Answer]:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from croupier.core.gamecontrol import check_play
@@ -259,28 +259,69 @@ def open_sandbox_session(
     return IssuedSession(_view(row, owner, game), token)
 
 
+@dataclass(frozen=True, slots=True)
+class ResolvedSession:
+    """A token's session, with what the wallet needs of its player."""
+
+    session: GameSessionView
+    player_id: str
+    currency: str
+    cash_account_id: str
+    brand_id: str
+    jurisdiction: str
+
+
+_RESOLVE = (
+    select(
+        GameSession.id,
+        GameSession.player_id,
+        GameSession.game_id,
+        GameSession.created_at,
+        GameSession.expires_at,
+        GameSession.superseded_at,
+        GameProvider.name,
+        ProviderGame.code,
+        Player.currency,
+        Player.cash_account_id,
+        Player.brand_id,
+        Player.jurisdiction,
+    )
+    .join(GameProvider, GameProvider.id == GameSession.provider_id)
+    .join(ProviderGame, ProviderGame.id == GameSession.game_id)
+    .join(Player, Player.id == GameSession.player_id)
+    .where(GameSession.token_sha256 == bindparam("digest"))
+)
+
+
 def resolve_session(
     session: Session, clock: Clock, token: str, *, for_bet: bool, any_age: bool = False
-) -> GameSessionView:
-    """The session a provider's token stands for. Unknown and expired tokens are refused
-    alike; a superseded session is refused for bets only (its wins and rollbacks still come
-    in). ``any_age`` accepts an expired token too: the wallet does so for wins and rollbacks,
-    which only ever settle bets that exist (Caleta 1.5, ``token``)."""
-    found = session.execute(
-        select(GameSession, GameProvider, ProviderGame)
-        .join(GameProvider, GameProvider.id == GameSession.provider_id)
-        .join(ProviderGame, ProviderGame.id == GameSession.game_id)
-        .where(GameSession.token_sha256 == token_digest(token))
-    ).one_or_none()
-    if found is None or (not any_age and found[0].expires_at <= clock.now()):
+) -> ResolvedSession:
+    """The session a provider's token stands for, in one statement (the wallet asks on every
+    call). Unknown and expired tokens are refused alike; a superseded session is refused for
+    bets only (its wins and rollbacks still come in). ``any_age`` accepts an expired token
+    too: the wallet does so for wins and rollbacks, which only ever settle bets that exist
+    (Caleta 1.5, ``token``)."""
+    row = session.connection().execute(_RESOLVE, {"digest": token_digest(token)}).one_or_none()
+    if row is None or (not any_age and row.expires_at <= clock.now()):
         raise errors.GameSessionInvalid("The game session token is unknown or expired.")
-    row, provider, game = found
     if for_bet and row.superseded_at is not None:
         raise errors.GameSessionSuperseded(
             "A newer game session of this player at this provider takes the bets.",
             superseded_at=row.superseded_at.isoformat(),
         )
-    return _view(row, provider, game)
+    view = GameSessionView(
+        id=row.id,
+        player_id=row.player_id,
+        provider=row.name,
+        game_id=row.game_id,
+        game_code=row.code,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        superseded_at=row.superseded_at,
+    )
+    return ResolvedSession(
+        view, row.player_id, row.currency, row.cash_account_id, row.brand_id, row.jurisdiction
+    )
 
 
 def reissue(session: Session, clock: Clock, session_id: str) -> IssuedSession:

@@ -49,10 +49,9 @@ from croupier.kernel.clock import Clock
 from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import new_id
 from croupier.policy.compliance import may_bet, may_play
-from croupier.products.aggregation import sessions
+from croupier.products.aggregation import errors, sessions
 from croupier.products.aggregation.models import (
     GameProvider,
-    GameSession,
     ProviderGame,
     ProviderRound,
     ProviderTransaction,
@@ -107,10 +106,6 @@ class Answer:
     balance: int | None = None
     token: str | None = None  # a fresh token, from ``check``
     reason: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status is Status.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,37 +204,8 @@ def _policy_status(error: DomainError) -> Status:
 # -- one call under way -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Caller:
-    session: sessions.GameSessionView
-    player_id: str
-    currency: str
-    cash_account_id: str
-    brand_id: str
-    jurisdiction: str
-
-
+_Caller = sessions.ResolvedSession
 _LOCK_PLAYER = select(Player.id).where(Player.id == bindparam("player_id")).with_for_update()
-_CALLER = (
-    select(
-        GameSession.id,
-        GameSession.player_id,
-        GameSession.game_id,
-        GameSession.created_at,
-        GameSession.expires_at,
-        GameSession.superseded_at,
-        GameProvider.name,
-        ProviderGame.code,
-        Player.currency,
-        Player.cash_account_id,
-        Player.brand_id,
-        Player.jurisdiction,
-    )
-    .join(GameProvider, GameProvider.id == GameSession.provider_id)
-    .join(ProviderGame, ProviderGame.id == GameSession.game_id)
-    .join(Player, Player.id == GameSession.player_id)
-    .where(GameSession.token_sha256 == bindparam("digest"))
-)
 
 
 def _caller(
@@ -251,34 +217,18 @@ def _caller(
     any_age: bool,
     user: str | None = None,
 ) -> _Caller:
-    """Who the token stands for (one statement: it runs on every call). Unknown and expired
-    tokens are refused alike, except that ``any_age`` accepts an expired one (wins and
-    rollbacks); a token of another provider, or of another user than the one the request
-    names, is invalid here."""
-    row = (
-        session.connection()
-        .execute(_CALLER, {"digest": sessions.token_digest(token)})
-        .one_or_none()
-    )
-    if row is None or (not any_age and row.expires_at <= clock.now()):
-        raise _Refused(Status.INVALID_TOKEN, "unknown or expired token")
-    if row.name != provider.name:
+    """Who the token stands for. Unknown and expired tokens are refused alike, except that
+    ``any_age`` accepts an expired one (wins and rollbacks); a token of another provider, or
+    of another user than the one the request names, is invalid here."""
+    try:
+        caller = sessions.resolve_session(session, clock, token, for_bet=False, any_age=any_age)
+    except errors.GameSessionInvalid:
+        raise _Refused(Status.INVALID_TOKEN, "unknown or expired token") from None
+    if caller.session.provider != provider.name:
         raise _Refused(Status.INVALID_TOKEN, "token of another provider")
-    if user is not None and user != row.player_id:
+    if user is not None and user != caller.player_id:
         raise _Refused(Status.INVALID_TOKEN, "token of another user")
-    view = sessions.GameSessionView(
-        id=row.id,
-        player_id=row.player_id,
-        provider=row.name,
-        game_id=row.game_id,
-        game_code=row.code,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        superseded_at=row.superseded_at,
-    )
-    return _Caller(
-        view, row.player_id, row.currency, row.cash_account_id, row.brand_id, row.jurisdiction
-    )
+    return caller
 
 
 def _game(

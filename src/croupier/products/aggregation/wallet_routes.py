@@ -2,10 +2,11 @@
 ``/providers/{provider}/wallet/{verb}``, Hub88 at ``/providers/{provider}/user/balance`` and
 ``/providers/{provider}/transaction/{verb}``.
 
-The body is read as raw bytes, because the signature covers the exact bytes sent. The work
-runs in a worker thread in one unit of work; whatever goes wrong unexpectedly is answered
-``RS_ERROR_UNKNOWN`` (the provider then rolls a bet back and retries a win), never a stack
-trace.
+The body is read as raw bytes, because the signature covers the exact bytes sent, and is
+checked and decoded here; the wallet's work then joins the process's batch of calls
+(``UnitOfWorkBatcher``: one savepoint each, one commit per batch), and its answer is sent once
+that batch committed. Whatever goes wrong unexpectedly is answered ``RS_ERROR_UNKNOWN`` (the
+provider then rolls a bet back and retries a win), never a stack trace.
 """
 
 from __future__ import annotations
