@@ -166,7 +166,10 @@ def _rules(
             alerts.append(
                 Alert(
                     "aml.shared_instrument",
-                    f"payment instrument also used by {', '.join(sorted(others))}",
+                    # The first few by id in the title; a card shared by many would not fit.
+                    f"payment instrument also used by {len(others)} other player(s): "
+                    + ", ".join(sorted(others)[:3])
+                    + (", ..." if len(others) > 3 else ""),
                 )
             )
 

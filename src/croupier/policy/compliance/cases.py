@@ -106,7 +106,8 @@ def open_case(
         player_id=player_id,
         kind=kind.value,
         state=CaseState.OPEN.value,
-        title=title,
+        # The column holds 200 characters; the details keep everything.
+        title=title if len(title) <= 200 else title[:197] + "...",
         details=json.dumps(details, sort_keys=True, default=str),
         created_at=now,
         updated_at=now,
