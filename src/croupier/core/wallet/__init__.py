@@ -25,6 +25,7 @@ from croupier.core.wallet.service import (
     posted_amounts,
     sum_posted,
     transfer,
+    transfers_between,
     verify_ledger,
 )
 
@@ -52,5 +53,6 @@ __all__ = [
     "posted_amounts",
     "sum_posted",
     "transfer",
+    "transfers_between",
     "verify_ledger",
 ]

@@ -30,6 +30,9 @@ from croupier.kernel.models import BigIntPK
 class AccountKind(StrEnum):
     PLAYER_CASH = "player_cash"
     PLAYER_BONUS = "player_bonus"
+    # What a player owes the house (a chargeback of money already spent); may go negative,
+    # so that a cash account never does.
+    PLAYER_RECEIVABLE = "player_receivable"
     HOUSE = "house"
     PSP_CLEARING = "psp_clearing"
     PROMOTIONS = "promotions"

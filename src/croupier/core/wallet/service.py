@@ -407,6 +407,26 @@ def posted_amounts(
     return [int(a) for a in session.execute(stmt).scalars()]
 
 
+def transfers_between(
+    session: Session, account_id: str, *, since: datetime, until: datetime
+) -> list[Transfer]:
+    """Every transfer into or out of an account made in [``since``, ``until``), oldest first
+    (a day's movements on a PSP's clearing account, for reconciliation)."""
+    stmt = (
+        select(_transfers)
+        .where(
+            or_(
+                _transfers.c.debit_account_id == account_id,
+                _transfers.c.credit_account_id == account_id,
+            ),
+            _transfers.c.created_at >= since,
+            _transfers.c.created_at < until,
+        )
+        .order_by(_transfers.c.seq)
+    )
+    return [_transfer_from_row(row) for row in session.execute(stmt)]
+
+
 @lru_cache(maxsize=64)
 def _sum_posted_statement(side: str, codes: tuple[str, ...]) -> Any:
     """Built once per side and set of codes, the codes fixed in it: an expanding ``IN`` list
