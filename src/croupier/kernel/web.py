@@ -251,11 +251,28 @@ def _current_operator(request: Request, session: DbSession, clock: AppClock) -> 
 CurrentOperator = Annotated[OperatorPrincipal, Depends(_current_operator)]
 
 
+def _operator_in_own_unit_of_work(
+    request: Request, database: AppDatabase, clock: AppClock
+) -> OperatorPrincipal:
+    # For endpoints that open their own units of work (around a call to an outside service):
+    # authentication commits first, so it holds no transaction (nor SQLite's write lock).
+    authenticate: OperatorAuthenticator = request.app.state.operator_authenticator
+    with database.unit_of_work() as session:
+        principal = authenticate(session, clock, bearer_token(request))
+    request.state.principal = principal
+    return principal
+
+
+OperatorOwnUnitOfWork = Annotated[OperatorPrincipal, Depends(_operator_in_own_unit_of_work)]
+
+
 def require_permission(
-    *any_of: Permission, every_brand: bool = False
+    *any_of: Permission, every_brand: bool = False, own_unit_of_work: bool = False
 ) -> Callable[..., OperatorPrincipal]:
     """A dependency: the authenticated operator, who must hold one of ``any_of``; with
-    ``every_brand``, also not be tied to one brand (for data that is not kept per brand)."""
+    ``every_brand``, also not be tied to one brand (for data that is not kept per brand).
+    ``own_unit_of_work``: authenticate in a unit of work of its own, committed before the
+    endpoint runs (for endpoints that call outside services between their own)."""
 
     def check(operator: CurrentOperator) -> OperatorPrincipal:
         if not any(operator.can(p) for p in any_of):
@@ -270,6 +287,12 @@ def require_permission(
             )
         return operator
 
+    if own_unit_of_work:
+
+        def check_alone(operator: OperatorOwnUnitOfWork) -> OperatorPrincipal:
+            return check(operator)
+
+        return check_alone
     return check
 
 
