@@ -24,6 +24,7 @@ from croupier.kernel.config import get_settings
 from croupier.kernel.jurisdictions.cli import jurisdictions_app
 from croupier.kernel.rng.cli import app as rng_app
 from croupier.policy.compliance.cli import sanctions_app
+from croupier.policy.risk.cli import risk_app
 from croupier.products.aggregation.cli import (
     dev_game_session,
     game_app,
@@ -52,6 +53,7 @@ app.add_typer(operator_app, name="operator")
 app.add_typer(dev_app, name="dev")
 app.add_typer(jurisdictions_app, name="jurisdictions")
 app.add_typer(sanctions_app, name="sanctions")
+app.add_typer(risk_app, name="risk")
 app.add_typer(rng_app, name="rng")
 app.add_typer(fair_app, name="fair")
 app.add_typer(keys_app, name="keys")

@@ -8,6 +8,7 @@ from croupier.kernel import models as kernel_models
 from croupier.kernel.db import Base
 from croupier.policy.compliance import models as compliance_models
 from croupier.policy.rg import models as rg_models
+from croupier.policy.risk import models as risk_models
 from croupier.products.aggregation import models as aggregation_models
 from croupier.products.rgs import models as rgs_models
 from croupier.products.rgs.crash import models as crash_models
@@ -25,5 +26,6 @@ __all__ = [
     "player_models",
     "rg_models",
     "rgs_models",
+    "risk_models",
     "wallet_models",
 ]

@@ -74,6 +74,22 @@ class Settings(BaseSettings):
     # close-stale-rounds` and `croupier games rtp` from cron instead).
     provider_round_max_age_hours: int = Field(default=48, ge=1, le=24 * 366)
     game_control_check_seconds: int = Field(default=3600, ge=0, le=86_400)
+    # Risk scoring of deposits and withdrawals: where trained model versions are kept (the
+    # package ships one), which version to load (unset: the newest), the score from which a
+    # deposit or a withdrawal goes to review or is declined, the explicit rules' numbers, and
+    # how often each process reads the attempts other processes recorded.
+    risk_model_dir: str = "var/risk-models"
+    risk_model_version: str | None = None
+    risk_deposit_review_score: float = Field(default=0.5, gt=0, le=1)
+    risk_deposit_decline_score: float = Field(default=0.9, gt=0, le=1)
+    risk_withdrawal_review_score: float = Field(default=0.4, gt=0, le=1)
+    risk_withdrawal_decline_score: float = Field(default=0.85, gt=0, le=1)
+    risk_velocity_1m_attempts: int = Field(default=5, ge=2, le=1_000)
+    risk_failures_15m: int = Field(default=5, ge=1, le=1_000)
+    risk_instrument_players: int = Field(default=3, ge=2, le=1_000)
+    risk_device_players: int = Field(default=5, ge=2, le=1_000)
+    risk_new_account_amount_multiple: float = Field(default=10.0, gt=1, le=10_000)
+    risk_store_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
     # Keys that encrypt secrets at rest (provably fair server seeds): "kid:base64-32-bytes",
     # comma-separated, the first encrypts and all decrypt (rotation). Required in production;
     # dev and test fall back to a published development key.
