@@ -262,6 +262,61 @@ def _report_progress(p: Progress) -> None:
     )
 
 
+@app.command("psp-sim")
+def psp_sim(
+    name: Annotated[
+        str, typer.Argument(help="The PSP's name; card, ewallet or instant also give the kind.")
+    ],
+    port: Annotated[int, typer.Option(help="TCP port.")],
+    host: Annotated[
+        str, typer.Option(help="Interface to bind (the fault panel has no auth: keep it local).")
+    ] = "127.0.0.1",
+    kind: Annotated[
+        str | None,
+        typer.Option(metavar="card|ewallet|instant", help="The PSP's kind (default: from NAME)."),
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="The API key it expects (default NAME-key, dev and test).")
+    ] = None,
+    webhook_secret: Annotated[
+        str | None,
+        typer.Option(help="The secret it signs webhooks with (default NAME-secret, dev and test)."),
+    ] = None,
+    webhook_url: Annotated[
+        str | None, typer.Option(help="Where it POSTs webhooks (none: no webhooks).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of its fault dice (reproducible runs).")] = 0,
+) -> None:
+    """Serve a simulated payment service provider (docs/psp-simulator.md): payments, refunds,
+    payouts, signed webhooks, a settlement CSV, and a fault panel at /admin/faults."""
+    import uvicorn
+
+    from croupier.simulators.psp import PspState, build_app, kind_for
+
+    try:
+        psp_kind = kind_for(name, kind)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}; give --kind", err=True)
+        raise typer.Exit(2) from None
+    if (api_key is None or webhook_secret is None) and not get_settings().clock_is_adjustable:
+        typer.echo("error: give --api-key and --webhook-secret outside dev and test", err=True)
+        raise typer.Exit(2)
+    state = PspState(
+        name=name,
+        kind=psp_kind,
+        api_key=api_key or f"{name}-key",
+        webhook_secret=webhook_secret or f"{name}-secret",
+        webhook_url=webhook_url,
+        seed=seed,
+    )
+    typer.echo(
+        f"PSP simulator {name} ({psp_kind.value}) on http://{host}:{port} (API key "
+        f"{state.api_key}; webhooks to {webhook_url or 'nowhere'}; faults at /admin/faults)",
+        err=True,
+    )
+    uvicorn.run(build_app(state), host=host, port=port)
+
+
 @demo_app.command("load")
 def demo_load(as_json: JsonFlag = False) -> None:
     """Load the demo data (idempotent)."""
