@@ -32,6 +32,7 @@ from croupier.products.aggregation.cli import (
     games_rtp,
     provider_app,
 )
+from croupier.products.payments.cli import payments_app
 from croupier.products.rgs.cli import fair_app, games_app
 from croupier.products.rgs.crash.cli import crash_app
 
@@ -65,6 +66,7 @@ dev_app.command("game-session")(dev_game_session)
 games_app.command("rtp")(games_rtp)
 games_app.command("close-stale-rounds")(games_close_stale_rounds)
 app.add_typer(game_app, name="game")
+app.add_typer(payments_app, name="payments")
 demo_app = typer.Typer(help="Demo data for trying croupier.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 

@@ -25,6 +25,7 @@ from croupier.backoffice.gamecontrol.routes import router as game_control_router
 from croupier.backoffice.jurisdictions.routes import router as jurisdictions_router
 from croupier.backoffice.operators import authenticate_operator
 from croupier.backoffice.operators.routes import router as operators_router
+from croupier.backoffice.payments.routes import router as backoffice_payments_router
 from croupier.backoffice.players.routes import router as backoffice_players_router
 from croupier.backoffice.rng.routes import router as rng_router
 from croupier.core.players.routes import router as players_router
@@ -58,9 +59,18 @@ from croupier.policy.compliance.routes import router as cases_router
 from croupier.policy.compliance.routes import webhook_router
 from croupier.policy.compliance.sanctions import subscribe_screening
 from croupier.policy.rg.routes import router as rg_router
+from croupier.policy.risk import RiskEngine
 from croupier.products.aggregation.jobs import game_control_loop
 from croupier.products.aggregation.routes import router as catalogue_router
 from croupier.products.aggregation.wallet_routes import router as provider_wallet_router
+from croupier.products.payments.config import load_payments_config
+from croupier.products.payments.orchestration import (
+    PaymentsRuntime,
+    janitor_loop,
+    reconcile_loop,
+)
+from croupier.products.payments.routes import router as payments_router
+from croupier.products.payments.routes import webhook_router as psp_webhook_router
 from croupier.products.rgs.crash.routes import router as crash_router
 from croupier.products.rgs.games.catalogue import warm_par_sheets
 from croupier.products.rgs.jobs import interrupted_rounds_loop
@@ -321,6 +331,27 @@ def create_app(
         app.state.geolocation = geolocation
         app.state.registration_admission = registration_admission(registers, geolocation)
         app.state.login_admission = login_admission(registers, geolocation)
+        app.state.risk_engine = RiskEngine.load(settings)
+        payments = PaymentsRuntime.build(
+            load_payments_config(settings.payments_config),
+            registers=registers,
+            geolocation=geolocation,
+            risk_engine=app.state.risk_engine,
+        )
+        app.state.payments = payments
+        if settings.env is not Environment.TEST:
+            for target, every, name in (
+                (janitor_loop, payments.config.janitor.every_seconds, "payments-janitor"),
+                (reconcile_loop, payments.config.reconcile_every_seconds, "payments-reconcile"),
+            ):
+                if every:
+                    threading.Thread(
+                        target=target,
+                        args=(db, app_clock, payments),
+                        kwargs={"every_seconds": every, "stop": stop_jobs},
+                        name=name,
+                        daemon=True,
+                    ).start()
         log.info(
             "app.started", env=settings.env.value, database=db.dialect, version=croupier.__version__
         )
@@ -329,6 +360,7 @@ def create_app(
         finally:
             stop_jobs.set()
             app.state.provider_wallet_batcher.close()
+            payments.close()
             if owns_database:
                 db.dispose()
 
@@ -388,5 +420,8 @@ def create_app(
     app.include_router(kyc_router)
     app.include_router(webhook_router)
     app.include_router(ledger_router)
+    app.include_router(payments_router)
+    app.include_router(psp_webhook_router)
+    app.include_router(backoffice_payments_router)
     install_problem_schema(app)
     return app

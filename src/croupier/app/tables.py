@@ -10,6 +10,7 @@ from croupier.policy.compliance import models as compliance_models
 from croupier.policy.rg import models as rg_models
 from croupier.policy.risk import models as risk_models
 from croupier.products.aggregation import models as aggregation_models
+from croupier.products.payments import models as payments_models
 from croupier.products.rgs import models as rgs_models
 from croupier.products.rgs.crash import models as crash_models
 
@@ -23,6 +24,7 @@ __all__ = [
     "kernel_models",
     "metadata",
     "operator_models",
+    "payments_models",
     "player_models",
     "rg_models",
     "rgs_models",

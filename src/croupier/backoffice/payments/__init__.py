@@ -1,0 +1,1 @@
+"""Payments for operators: approvals, reviews, refunds, reconciliation, PSP health."""

@@ -1,0 +1,1 @@
+"""Payments: deposits and withdrawals through payment service providers."""
