@@ -300,3 +300,22 @@ def test_a_player_deposits_only_in_their_currency(
             ),
         )
     assert counts(db)[0] == 0
+
+
+def test_a_deposit_over_the_players_limit_is_refused_and_nothing_is_recorded(
+    db: Database, clock: ManualClock, runtime: PaymentsRuntime
+) -> None:
+    from croupier.kernel.jurisdictions import LimitKind, LimitPeriod
+    from croupier.policy.compliance.errors import DepositLimitExceeded
+
+    player = player_in(db, clock, "MT")
+    with db.unit_of_work() as s:
+        rg.set_limit(
+            s, clock, player.id, LimitKind.DEPOSIT, LimitPeriod.DAY, 50 * UNIT, actor="test"
+        )
+    assert deposit(db, clock, runtime, player, 30 * UNIT).status == "captured"
+    before = counts(db)
+    with pytest.raises(DepositLimitExceeded):
+        deposit(db, clock, runtime, player, 30 * UNIT)
+    assert counts(db) == before
+    assert balance(db, player) == 30 * UNIT
