@@ -60,3 +60,6 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     # uvicorn's own access log duplicates ours (which carries the request id).
     logging.getLogger("uvicorn.access").handlers[:] = []
     logging.getLogger("uvicorn.access").propagate = False
+    # httpx logs every outgoing request at INFO; croupier logs the calls that matter itself
+    # (PSP attempts are recorded with their outcome), so only its warnings are kept.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
