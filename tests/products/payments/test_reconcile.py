@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -100,3 +100,33 @@ def test_the_cli_lists_the_mismatches_and_exits_1(
 def test_a_bad_date_is_a_clear_error() -> None:
     with pytest.raises(errors.InvalidDate):
         reconcile.parse_day("24/11/2026")
+
+
+def test_the_daily_job_reconciles_yesterday_for_every_psp(db: Database) -> None:
+    import threading
+
+    clock = SystemClock()
+    with RunningPsp("card") as card:
+        runtime = PaymentsRuntime.build(config_for([(card, "card")]))
+        stop = threading.Event()
+        job = threading.Thread(
+            target=orchestration.reconcile_loop,
+            args=(db, clock, runtime),
+            kwargs={"every_seconds": 0.05, "stop": stop},
+        )
+        job.start()
+        try:
+            deadline = datetime.now(UTC).timestamp() + 10
+            while datetime.now(UTC).timestamp() < deadline:
+                with db.read_only() as s:
+                    runs = reconcile.list_runs(s, psp="card")
+                if runs:
+                    break
+        finally:
+            stop.set()
+            job.join(5)
+            runtime.close()
+    assert runs
+    yesterday = (datetime.now(UTC).date()).toordinal() - 1
+    assert runs[0].day == date.fromordinal(yesterday).isoformat()
+    assert runs[0].mismatches == ()

@@ -219,3 +219,10 @@ def test_finance_sees_psp_health_and_reconciles(
     found = client.get(BO, headers=finance, params={"kind": "deposit"}).json()
     assert found[0]["psp"] == "card"
     assert found[0]["risk"]["outcome"] == "approve"
+    refunded = client.post(
+        f"{BO}/{found[0]['id']}/refund", headers=finance, json={"note": "asked by the player"}
+    )
+    assert refunded.json()["status"] == "refunded", refunded.text
+    assert client.get("/api/v1/me").json()["balance"]["posted"] == 0
+    again = client.post(f"{BO}/{found[0]['id']}/refund", headers=finance, json={"note": "again"})
+    assert_problem(again, 409, "payments.invalid_state")
