@@ -1,0 +1,1 @@
+"""Sportsbook: catalogue, pricing, live feed, bet placement, settlement and trading (issue 8)."""
