@@ -13,6 +13,7 @@ from croupier.products.aggregation import models as aggregation_models
 from croupier.products.payments import models as payments_models
 from croupier.products.rgs import models as rgs_models
 from croupier.products.rgs.crash import models as crash_models
+from croupier.products.sportsbook import models as sportsbook_models
 
 metadata = Base.metadata
 
@@ -29,5 +30,6 @@ __all__ = [
     "rg_models",
     "rgs_models",
     "risk_models",
+    "sportsbook_models",
     "wallet_models",
 ]

@@ -1,0 +1,364 @@
+"""Placing sportsbook bets: singles, accumulators and system bets.
+
+Checks, in order: the request is well formed; every selection's market takes bets now (open,
+and for a pre-match market the event has not started — GLI-33, AGCO 4.25); the prices the
+player saw against the prices now, by the player's odds-change policy (``none``: refused if
+any changed; ``higher``: taken if none went down; ``any``: taken at the new prices); policy
+(``may_bet`` for sports: exclusion, limits, licence, location); the most the player may stake
+(the selection's liability limit left, times the player's stake factor). The stake is then
+held by a pending ledger transfer ``sb:{bet}:stake`` from the player's cash to the
+sportsbook's house account, resolved at settlement. In play a bet waits for the delay and is
+accepted only if its markets are still open and its prices still acceptable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from croupier.core.players import get_player
+from croupier.core.wallet import (
+    AccountKind,
+    NewTransfer,
+    TransferKind,
+    create_transfers,
+    platform_account,
+)
+from croupier.core.wallet import errors as ledger_errors
+from croupier.kernel.clock import Clock
+from croupier.kernel.ids import is_valid_caller_id, new_id
+from croupier.kernel.jurisdictions import Product
+from croupier.kernel.money import MAX_AMOUNT
+from croupier.policy import compliance
+from croupier.policy.compliance.geo import Geolocation
+from croupier.policy.compliance.registers import Registers
+from croupier.products.sportsbook import bets as bet_math
+from croupier.products.sportsbook import errors
+from croupier.products.sportsbook.catalogue import odds_text, offered, parse_odds
+from croupier.products.sportsbook.models import (
+    Bet,
+    BetLeg,
+    BetStatus,
+    EventStatus,
+    Market,
+    MarketStatus,
+    PlayerStakeFactor,
+    Selection,
+    SportEvent,
+)
+
+HOUSE = "sportsbook"
+
+
+class OddsPolicy(StrEnum):
+    NONE = "none"
+    HIGHER = "higher"
+    ANY = "any"
+
+
+@dataclass(frozen=True, slots=True)
+class BetRequest:
+    client_id: str
+    kind: str  # single, accumulator, or a system bet: trixie, patent, yankee, lucky15, ...
+    selections: tuple[str, ...]
+    stake_per_line: int  # ledger units
+    # The prices the player saw: selection id → decimal text.
+    prices: dict[str, str]
+    odds_policy: OddsPolicy = OddsPolicy.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class LegView:
+    selection_id: str
+    odds: str
+    outcome: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BetView:
+    id: str
+    client_id: str
+    kind: str
+    currency: str
+    stake: int
+    lines: int
+    status: str
+    potential_return: int
+    returned: int | None
+    placed_at: datetime
+    accept_at: datetime | None
+    void_reason: str | None
+    legs: tuple[LegView, ...]
+
+
+def bet_view(session: Session, bet: Bet) -> BetView:
+    legs = session.scalars(select(BetLeg).where(BetLeg.bet_id == bet.id).order_by(BetLeg.id))
+    return BetView(
+        id=bet.id,
+        client_id=bet.client_id,
+        kind=bet.kind,
+        currency=bet.currency,
+        stake=bet.stake,
+        lines=bet.lines,
+        status=bet.status,
+        potential_return=bet.potential_return,
+        returned=bet.returned,
+        placed_at=bet.placed_at,
+        accept_at=bet.accept_at,
+        void_reason=bet.void_reason,
+        legs=tuple(LegView(leg.selection_id, leg.odds, leg.outcome) for leg in legs),
+    )
+
+
+def _house(session: Session, clock: Clock, currency: str) -> str:
+    return platform_account(
+        session, clock, kind=AccountKind.HOUSE, currency_code=currency, name=HOUSE
+    ).id
+
+
+@dataclass(frozen=True, slots=True)
+class _Leg:
+    selection: Selection
+    market: Market
+    event: SportEvent
+    price: Fraction
+
+
+def _takes_bets(leg: _Leg, now: datetime) -> None:
+    """GLI-33 / AGCO 4.25: no bet on a pre-match market once the event has started, none on
+    a suspended or closed market."""
+    if leg.market.status != MarketStatus.OPEN:
+        raise errors.MarketNotOpen(f"The market is {leg.market.status}.", market_id=leg.market.id)
+    if leg.event.status in (EventStatus.ENDED, EventStatus.CANCELLED, EventStatus.SUSPENDED):
+        raise errors.MarketNotOpen(f"The event is {leg.event.status}.", market_id=leg.market.id)
+    if not leg.market.in_play and (
+        now >= leg.event.starts_at or leg.event.status != EventStatus.NOT_STARTED
+    ):
+        raise errors.EventStarted(market_id=leg.market.id)
+    if leg.market.in_play and leg.event.status != EventStatus.LIVE:
+        raise errors.MarketNotOpen("The market opens when the event is live.")
+
+
+def _load_legs(session: Session, selection_ids: tuple[str, ...]) -> list[_Leg]:
+    legs = []
+    for selection_id in selection_ids:
+        row = session.execute(
+            select(Selection, Market, SportEvent)
+            .join(Market, Market.id == Selection.market_id)
+            .join(SportEvent, SportEvent.id == Market.event_id)
+            .where(Selection.id == selection_id)
+        ).one_or_none()
+        if row is None:
+            raise errors.UnknownSelection(selection_id=selection_id)
+        selection, market, event = row
+        legs.append(_Leg(selection, market, event, parse_odds(offered(selection))))
+    return legs
+
+
+def _check_prices(legs: list[_Leg], seen: dict[str, str], policy: OddsPolicy) -> None:
+    changed = {}
+    for leg in legs:
+        saw = seen.get(leg.selection.id)
+        if saw is None:
+            raise errors.InvalidBet("Send the price you saw for every selection.")
+        if parse_odds(saw) != leg.price:
+            changed[leg.selection.id] = (parse_odds(saw), leg.price)
+    if not changed or policy is OddsPolicy.ANY:
+        return
+    if policy is OddsPolicy.HIGHER and all(now > was for was, now in changed.values()):
+        return
+    raise errors.OddsChanged(
+        "The price changed; accept the new prices or change your odds policy.",
+        prices={sid: odds_text(now) for sid, (_, now) in changed.items()},
+    )
+
+
+def _stake_factor(session: Session, player_id: str) -> Fraction:
+    row = session.get(PlayerStakeFactor, player_id)
+    return Fraction(Decimal(row.factor)) if row is not None else Fraction(1)
+
+
+def _open_liability(session: Session, selection_id: str) -> int:
+    """What the book may pay out, beyond the stakes, on bets still open on a selection (a
+    multiple counts whole against each of its selections: a cautious bound)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(Bet.potential_return - Bet.stake), 0))
+        .join(BetLeg, BetLeg.bet_id == Bet.id)
+        .where(
+            BetLeg.selection_id == selection_id,
+            Bet.status.in_([BetStatus.PENDING.value, BetStatus.ACCEPTED.value]),
+        )
+    )
+    return int(total or 0)
+
+
+def max_stake_per_line(
+    session: Session, player_id: str, legs: list[_Leg], lines: int, potential_per_unit: Fraction
+) -> int:
+    """The most the player may stake per line now: the liability left on the tightest
+    selection over what one unit of stake could win, times the player's stake factor."""
+    if potential_per_unit <= lines:
+        return MAX_AMOUNT
+    room = min(
+        leg.market.liability_limit - _open_liability(session, leg.selection.id) for leg in legs
+    )
+    per_unit_win = potential_per_unit - lines  # winnings per unit staked on each line
+    factor = _stake_factor(session, player_id)
+    return max(0, int(Fraction(max(room, 0)) / per_unit_win * factor))
+
+
+def place_bet(
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    request: BetRequest,
+    *,
+    in_play_delay: timedelta = timedelta(seconds=5),
+    registers: Registers | None = None,
+    geolocation: Geolocation | None = None,
+    ip: str | None = None,
+) -> tuple[BetView, bool]:
+    """Place a bet after every check (module docstring); returns it and whether it is new.
+    A refusal records nothing and holds nothing."""
+    if not is_valid_caller_id(request.client_id):
+        raise errors.InvalidBet("The id must be 1-128 letters, digits and . _ : - / @ + =.")
+    if (
+        isinstance(request.stake_per_line, bool)
+        or not isinstance(request.stake_per_line, int)
+        or not 0 < request.stake_per_line <= MAX_AMOUNT
+    ):
+        raise errors.InvalidBet("The stake is a positive whole number of ledger units.")
+    if len(set(request.selections)) != len(request.selections) or not request.selections:
+        raise errors.InvalidBet("Each selection once, at least one.")
+    existing = session.scalar(
+        select(Bet).where(Bet.player_id == player_id, Bet.client_id == request.client_id)
+    )
+    if existing is not None:
+        return bet_view(session, existing), False
+    now = clock.now()
+    legs = _load_legs(session, request.selections)
+    for leg in legs:
+        _takes_bets(leg, now)
+    if len(legs) > 1 and len({leg.event.id for leg in legs}) != len(legs):
+        raise errors.RelatedSelections()
+    _check_prices(legs, request.prices, request.odds_policy)
+    plan = bet_math.plan(request.kind, [leg.price for leg in legs])
+    stake = request.stake_per_line * plan.lines
+    player = get_player(session, player_id, brand_scope=None)
+    compliance.may_bet(
+        session,
+        clock,
+        player_id,
+        Product.SPORTS,
+        stake,
+        registers=registers,
+        geolocation=geolocation,
+        ip=ip,
+    ).raise_if_refused()
+    most = max_stake_per_line(session, player_id, legs, plan.lines, plan.return_per_unit)
+    if request.stake_per_line > most:
+        raise errors.StakeTooHigh(max_stake_per_line=most)
+    in_play = any(leg.market.in_play for leg in legs)
+    bet = Bet(
+        id=new_id("bet"),
+        player_id=player_id,
+        client_id=request.client_id,
+        kind=request.kind,
+        currency=player.currency,
+        stake=stake,
+        lines=plan.lines,
+        odds_policy=request.odds_policy.value,
+        status=(BetStatus.PENDING if in_play else BetStatus.ACCEPTED).value,
+        placed_at=now,
+        accept_at=now + in_play_delay if in_play else None,
+        potential_return=int(plan.return_per_unit * request.stake_per_line),
+        settlement_version=0,
+    )
+    session.add(bet)
+    session.flush()
+    for leg in legs:
+        session.add(
+            BetLeg(bet_id=bet.id, selection_id=leg.selection.id, odds=offered(leg.selection))
+        )
+    hold = create_transfers(
+        session,
+        clock,
+        [
+            NewTransfer(
+                id=f"sb:{bet.id}:stake",
+                debit_account_id=player.cash_account_id,
+                credit_account_id=_house(session, clock, player.currency),
+                amount=stake,
+                currency=player.currency,
+                kind=TransferKind.PENDING,
+                code="bet",
+                reference=bet.id,
+            )
+        ],
+    )[0]
+    if isinstance(hold.error, ledger_errors.InsufficientFunds):
+        raise errors.InsufficientFunds()
+    hold.unwrap()
+    session.flush()
+    return bet_view(session, bet), True
+
+
+def accept_due_bets(session: Session, clock: Clock, *, limit: int = 500) -> int:
+    """Accept in-play bets whose delay is over if their markets are still open and prices
+    still acceptable; refuse (and release the stake of) the others. Returns how many."""
+    now = clock.now()
+    due = list(
+        session.scalars(
+            select(Bet)
+            .where(Bet.status == BetStatus.PENDING.value, Bet.accept_at <= now)
+            .limit(limit)
+        )
+    )
+    for bet in due:
+        legs = session.scalars(select(BetLeg).where(BetLeg.bet_id == bet.id)).all()
+        try:
+            loaded = _load_legs(session, tuple(leg.selection_id for leg in legs))
+            for leg in loaded:
+                if leg.market.status != MarketStatus.OPEN:
+                    raise errors.MarketNotOpen("suspended during the in-play delay")
+            _check_prices(
+                loaded, {leg.selection_id: leg.odds for leg in legs}, OddsPolicy(bet.odds_policy)
+            )
+        except errors.SportsbookError as refusal:
+            bet.status = BetStatus.REFUSED.value
+            bet.void_reason = refusal.detail[:200]
+            create_transfers(
+                session,
+                clock,
+                [
+                    NewTransfer(
+                        id=f"sb:{bet.id}:refused",
+                        kind=TransferKind.VOID_PENDING,
+                        pending_id=f"sb:{bet.id}:stake",
+                        code="bet_refused",
+                        reference=bet.id,
+                    )
+                ],
+            )[0].unwrap()
+            continue
+        bet.status = BetStatus.ACCEPTED.value
+    session.flush()
+    return len(due)
+
+
+def list_bets(session: Session, player_id: str, *, limit: int = 50) -> list[BetView]:
+    rows = session.scalars(
+        select(Bet).where(Bet.player_id == player_id).order_by(Bet.placed_at.desc()).limit(limit)
+    )
+    return [bet_view(session, b) for b in rows]
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, sort_keys=True)

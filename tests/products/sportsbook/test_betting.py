@@ -1,0 +1,277 @@
+"""Placing sportsbook bets: the stake held, prices by the odds-change policy, past-posting
+refused, liability, policy, in-play delay. A refusal holds nothing and records nothing."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from croupier.core.wallet import get_balance
+from croupier.core.wallet.models import LedgerTransfer
+from croupier.kernel.clock import ManualClock
+from croupier.kernel.db import Database
+from croupier.policy.compliance.errors import SelfExcluded
+from croupier.policy.rg import service as rg
+from croupier.products.sportsbook import betting, catalogue, errors
+from croupier.products.sportsbook.betting import BetRequest, OddsPolicy
+from croupier.products.sportsbook.models import Bet, EventStatus, MarketStatus
+from tests.policy.policy_fixtures import UNIT
+from tests.products.sportsbook.book_fixtures import Fixture, bettor, fixture
+
+
+def place(
+    db: Database,
+    clock: ManualClock,
+    player_id: str,
+    fx: Fixture | list[Fixture],
+    codes: list[str] | str = "1",
+    *,
+    kind: str = "single",
+    stake: int = 10 * UNIT,
+    prices: dict[str, str] | None = None,
+    policy: OddsPolicy = OddsPolicy.NONE,
+    client_id: str | None = None,
+) -> betting.BetView:
+    fixtures = fx if isinstance(fx, list) else [fx]
+    picks = codes if isinstance(codes, list) else [codes] * len(fixtures)
+    selections = tuple(f.sel(c) for f, c in zip(fixtures, picks, strict=True))
+    seen = prices or {f.sel(c): f.price(c) for f, c in zip(fixtures, picks, strict=True)}
+    with db.unit_of_work() as s:
+        view, _ = betting.place_bet(
+            s,
+            clock,
+            player_id,
+            BetRequest(
+                client_id=client_id or f"slip-{next(_slips)}",
+                kind=kind,
+                selections=selections,
+                stake_per_line=stake,
+                prices=seen,
+                odds_policy=policy,
+            ),
+        )
+    return view
+
+
+_slips = itertools.count()
+
+
+def footprint(db: Database) -> tuple[int, int]:
+    with db.read_only() as s:
+        return (
+            int(s.scalar(select(func.count()).select_from(Bet)) or 0),
+            int(s.scalar(select(func.count()).select_from(LedgerTransfer)) or 0),
+        )
+
+
+def available(db: Database, account: str) -> int:
+    with db.read_only() as s:
+        return get_balance(s, account).available
+
+
+def test_a_single_holds_the_stake_and_shows_its_potential_return(
+    db: Database, clock: ManualClock
+) -> None:
+    player = bettor(db, clock)
+    fx = fixture(db, clock)
+    bet = place(db, clock, player.id, fx, "1", stake=10 * UNIT)
+    assert bet.status == "accepted"
+    assert bet.potential_return == 25 * UNIT  # 10.00 at 2.5
+    assert available(db, player.cash_account_id) == 90 * UNIT
+    with db.read_only() as s:
+        assert get_balance(s, player.cash_account_id).posted == 100 * UNIT  # held, not taken
+
+
+def test_the_same_id_answers_the_same_bet(db: Database, clock: ManualClock) -> None:
+    player = bettor(db, clock)
+    fx = fixture(db, clock)
+    first = place(db, clock, player.id, fx, client_id="slip-1")
+    again = place(db, clock, player.id, fx, client_id="slip-1")
+    assert again.id == first.id
+    assert available(db, player.cash_account_id) == 90 * UNIT
+
+
+def test_a_yankee_has_eleven_lines_and_holds_eleven_stakes(
+    db: Database, clock: ManualClock
+) -> None:
+    player = bettor(db, clock, 500 * UNIT)
+    fixtures = [fixture(db, clock, prices=("2", "3.5", "4")) for _ in range(4)]
+    bet = place(db, clock, player.id, fixtures, kind="yankee", stake=1 * UNIT)
+    assert (bet.lines, bet.stake) == (11, 11 * UNIT)
+    # 6 doubles at 4, 4 trebles at 8, a fourfold at 16.
+    assert bet.potential_return == (6 * 4 + 4 * 8 + 16) * UNIT
+
+
+def test_no_bet_on_a_pre_match_market_at_or_after_the_start(
+    db: Database, clock: ManualClock
+) -> None:
+    player = bettor(db, clock)
+    fx = fixture(db, clock, starts_in=timedelta(minutes=1))
+    clock.advance(timedelta(minutes=1))  # the start instant
+    before = footprint(db)
+    with pytest.raises(errors.EventStarted):
+        place(db, clock, player.id, fx)
+    assert footprint(db) == before
+    assert available(db, player.cash_account_id) == 100 * UNIT
+
+
+def test_no_bet_on_a_suspended_market(db: Database, clock: ManualClock) -> None:
+    player = bettor(db, clock)
+    fx = fixture(db, clock)
+    with db.unit_of_work() as s:
+        catalogue.set_market_status(
+            s,
+            clock,
+            fx.match_odds.id,
+            MarketStatus.SUSPENDED,
+            actor="operator:t",
+            reason="team news",
+        )
+    before = footprint(db)
+    with pytest.raises(errors.MarketNotOpen):
+        place(db, clock, player.id, fx)
+    assert footprint(db) == before
+
+
+@pytest.mark.parametrize(
+    ("policy", "new_price", "taken"),
+    [
+        (OddsPolicy.NONE, "2.6", None),
+        (OddsPolicy.HIGHER, "2.6", "2.6"),
+        (OddsPolicy.HIGHER, "2.4", None),
+        (OddsPolicy.ANY, "2.4", "2.4"),
+    ],
+)
+def test_a_changed_price_follows_the_odds_policy(
+    db: Database, clock: ManualClock, policy: OddsPolicy, new_price: str, taken: str | None
+) -> None:
+    player = bettor(db, clock)
+    fx = fixture(db, clock)
+    seen = {fx.sel("1"): fx.price("1")}  # 2.5
+    with db.unit_of_work() as s:
+        catalogue.set_prices(s, clock, fx.match_odds.id, {"1": new_price})
+    if taken is None:
+        before = footprint(db)
+        with pytest.raises(errors.OddsChanged) as refused:
+            place(db, clock, player.id, fx, prices=seen, policy=policy)
+        assert refused.value.extra["prices"] == {fx.sel("1"): new_price}
+        assert footprint(db) == before
+    else:
+        bet = place(db, clock, player.id, fx, prices=seen, policy=policy)
+        assert bet.legs[0].odds == taken
+
+
+def test_two_selections_of_one_event_do_not_make_a_double(db: Database, clock: ManualClock) -> None:
+    player = bettor(db, clock)
+    fx = fixture(db, clock)
+    with pytest.raises(errors.RelatedSelections):
+        place(db, clock, player.id, [fx, fx], ["1", "X"], kind="double")
+
+
+def test_the_stake_is_capped_by_the_liability_left_and_the_stake_factor(
+    db: Database, clock: ManualClock
+) -> None:
+    from croupier.products.sportsbook.models import PlayerStakeFactor
+
+    player = bettor(db, clock, 1000 * UNIT)
+    fx = fixture(db, clock, liability=30 * UNIT)  # at 2.5 a stake of 20.00 wins 30.00
+    with pytest.raises(errors.StakeTooHigh) as refused:
+        place(db, clock, player.id, fx, stake=21 * UNIT)
+    assert refused.value.extra["max_stake_per_line"] == 20 * UNIT
+    place(db, clock, player.id, fx, stake=10 * UNIT)  # 15.00 of liability left
+    with db.unit_of_work() as s:
+        s.add(
+            PlayerStakeFactor(
+                player_id=player.id, factor="0.5", set_by="t", reason="sharp", at=clock.now()
+            )
+        )
+    with pytest.raises(errors.StakeTooHigh) as again:
+        place(db, clock, player.id, fx, stake=6 * UNIT)
+    assert again.value.extra["max_stake_per_line"] == 5 * UNIT
+
+
+def test_a_stake_above_the_balance_is_refused_and_nothing_is_held(
+    db: Database, clock: ManualClock
+) -> None:
+    player = bettor(db, clock, 5 * UNIT)
+    fx = fixture(db, clock)
+    before = footprint(db)
+    with pytest.raises(errors.InsufficientFunds):
+        place(db, clock, player.id, fx, stake=6 * UNIT)
+    assert footprint(db) == before
+
+
+def test_policy_first_a_self_excluded_player_cannot_bet(db: Database, clock: ManualClock) -> None:
+    player = bettor(db, clock)
+    fx = fixture(db, clock)
+    with db.unit_of_work() as s:
+        rg.self_exclude(s, clock, player.id, months=6, actor="test")
+    before = footprint(db)
+    with pytest.raises(SelfExcluded):
+        place(db, clock, player.id, fx)
+    assert footprint(db) == before
+
+
+def test_an_in_play_bet_waits_for_the_delay_and_is_refused_if_suspended_meanwhile(
+    db: Database, clock: ManualClock
+) -> None:
+    player = bettor(db, clock)
+    fx = fixture(db, clock, starts_in=timedelta(minutes=1))
+    with db.unit_of_work() as s:
+        live = catalogue.create_market(
+            s,
+            clock,
+            event_id=fx.event_id,
+            kind="1x2",
+            params={},
+            in_play=True,
+            prices={"1": "1.8", "X": "3.5", "2": "5"},
+            liability_limit=10_000 * UNIT,
+        )
+    clock.advance(timedelta(minutes=2))
+    with db.unit_of_work() as s:
+        catalogue.set_event_state(s, clock, fx.event_id, EventStatus.LIVE, minute=1)
+    home = next(sel for sel in live.selections if sel.code == "1")
+    with db.unit_of_work() as s:
+        kept, _ = betting.place_bet(
+            s,
+            clock,
+            player.id,
+            BetRequest("live-1", "single", (home.id,), 10 * UNIT, {home.id: "1.8"}),
+        )
+        dropped, _ = betting.place_bet(
+            s,
+            clock,
+            player.id,
+            BetRequest("live-2", "single", (home.id,), 10 * UNIT, {home.id: "1.8"}),
+        )
+    assert kept.status == "pending"
+    with db.unit_of_work() as s:
+        assert betting.accept_due_bets(s, clock) == 0  # the delay is not over
+    clock.advance(timedelta(seconds=5))
+    with db.unit_of_work() as s:
+        assert betting.accept_due_bets(s, clock) == 2
+    with db.unit_of_work() as s:
+        views = {b.client_id: b for b in betting.list_bets(s, player.id)}
+    assert views["live-1"].status == "accepted"
+    # The second, after a dangerous moment during its delay:
+    with db.unit_of_work() as s:
+        _third, _ = betting.place_bet(
+            s,
+            clock,
+            player.id,
+            BetRequest("live-3", "single", (home.id,), 10 * UNIT, {home.id: "1.8"}),
+        )
+        catalogue.set_market_status(
+            s, clock, live.id, MarketStatus.SUSPENDED, actor="feed", reason="dangerous attack"
+        )
+    clock.advance(timedelta(seconds=5))
+    with db.unit_of_work() as s:
+        betting.accept_due_bets(s, clock)
+        refused = {b.client_id: b for b in betting.list_bets(s, player.id)}["live-3"]
+    assert refused.status == "refused"
+    assert available(db, player.cash_account_id) == 80 * UNIT  # two accepted, one released
+    assert dropped.status == "pending"
