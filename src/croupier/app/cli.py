@@ -319,6 +319,58 @@ def psp_sim(
     uvicorn.run(build_app(state), host=host, port=port)
 
 
+@app.command("feed-sim")
+def feed_sim(
+    port: Annotated[int, typer.Option(help="TCP port.")],
+    host: Annotated[
+        str, typer.Option(help="Interface to bind (the fault panel has no auth: keep it local).")
+    ] = "127.0.0.1",
+    matches: Annotated[
+        int, typer.Option(min=0, help="Matches to play from the start (more: POST /admin/matches).")
+    ] = 4,
+    minute_ms: Annotated[
+        int, typer.Option(min=1, help="Real milliseconds per match minute.")
+    ] = 1000,
+    kickoff_ms: Annotated[
+        int, typer.Option(min=0, help="Milliseconds from start to the matches' kick-off.")
+    ] = 10_000,
+    danger_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Chance of a dangerous moment per minute.")
+    ] = 0.04,
+    seed: Annotated[int, typer.Option(help="Seed of the matches' dice (reproducible runs).")] = 0,
+    nats_url: Annotated[
+        str | None,
+        typer.Option(help="Also publish every message to NATS here (subject feed.<event>.<type>)."),
+    ] = None,
+) -> None:
+    """Serve a simulated live football feed (docs/sportsbook-feed.md): matches played minute by
+    minute, odds, suspensions, goals and results as Server-Sent Events at /v1/stream, and a
+    fault panel at /admin/faults."""
+    import uvicorn
+
+    from croupier.simulators.feed import FeedState, MatchIn, build_app
+
+    try:
+        state = FeedState(
+            seed=seed, minute_ms=minute_ms, danger_rate=danger_rate, nats_url=nats_url
+        )
+    except RuntimeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for _ in range(matches):
+        state.add_match(MatchIn(kickoff_in_ms=kickoff_ms))
+    typer.echo(
+        f"feed simulator on http://{host}:{port}/v1/stream ({matches} matches, kick-off in "
+        f"{kickoff_ms} ms, {minute_ms} ms a minute; NATS {nats_url or 'off'}; faults at "
+        "/admin/faults)",
+        err=True,
+    )
+    try:
+        uvicorn.run(build_app(state), host=host, port=port, timeout_graceful_shutdown=1)
+    finally:
+        state.close()
+
+
 @demo_app.command("load")
 def demo_load(as_json: JsonFlag = False) -> None:
     """Load the demo data (idempotent)."""
