@@ -28,6 +28,7 @@ from croupier.backoffice.operators.routes import router as operators_router
 from croupier.backoffice.payments.routes import router as backoffice_payments_router
 from croupier.backoffice.players.routes import router as backoffice_players_router
 from croupier.backoffice.rng.routes import router as rng_router
+from croupier.backoffice.sportsbook.routes import router as trading_router
 from croupier.core.players.routes import router as players_router
 from croupier.core.wallet.routes import router as ledger_router
 from croupier.kernel.batching import UnitOfWorkBatcher
@@ -76,6 +77,8 @@ from croupier.products.rgs.games.catalogue import warm_par_sheets
 from croupier.products.rgs.jobs import interrupted_rounds_loop
 from croupier.products.rgs.player_routes import router as games_router
 from croupier.products.rgs.routes import router as fair_router
+from croupier.products.sportsbook.betting import accept_loop
+from croupier.products.sportsbook.routes import router as sportsbook_router
 
 log = structlog.get_logger("croupier.http")
 
@@ -340,6 +343,14 @@ def create_app(
         )
         app.state.payments = payments
         if settings.env is not Environment.TEST:
+            # In-play sportsbook bets are accepted or refused once their delay is over.
+            threading.Thread(
+                target=accept_loop,
+                args=(db, app_clock),
+                kwargs={"every_seconds": 1.0, "stop": stop_jobs},
+                name="sportsbook-accept",
+                daemon=True,
+            ).start()
             for target, every, name in (
                 (janitor_loop, payments.config.janitor.every_seconds, "payments-janitor"),
                 (reconcile_loop, payments.config.reconcile_every_seconds, "payments-reconcile"),
@@ -423,5 +434,7 @@ def create_app(
     app.include_router(payments_router)
     app.include_router(psp_webhook_router)
     app.include_router(backoffice_payments_router)
+    app.include_router(sportsbook_router)
+    app.include_router(trading_router)
     install_problem_schema(app)
     return app

@@ -13,13 +13,14 @@ accepted only if its markets are still open and its prices still acceptable.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from threading import Event
 
+import structlog
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,9 @@ from croupier.core.wallet import (
     platform_account,
 )
 from croupier.core.wallet import errors as ledger_errors
+from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
+from croupier.kernel.db import Database
 from croupier.kernel.ids import is_valid_caller_id, new_id
 from croupier.kernel.jurisdictions import Product
 from croupier.kernel.money import MAX_AMOUNT
@@ -55,6 +58,8 @@ from croupier.products.sportsbook.models import (
 )
 
 HOUSE = "sportsbook"
+
+log = structlog.get_logger("croupier.sportsbook")
 
 
 class OddsPolicy(StrEnum):
@@ -360,5 +365,133 @@ def list_bets(session: Session, player_id: str, *, limit: int = 50) -> list[BetV
     return [bet_view(session, b) for b in rows]
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, sort_keys=True)
+@dataclass(frozen=True, slots=True)
+class Quote:
+    kind: str
+    lines: int
+    stake: int
+    potential_return: int
+    max_stake_per_line: int
+    prices: dict[str, str]
+
+
+def quote(
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    kind: str,
+    selections: tuple[str, ...],
+    stake_per_line: int,
+) -> Quote:
+    """The bet slip before placing: lines, total stake, potential return at the prices now,
+    and the most the player may stake per line. Checks the markets take bets; places
+    nothing."""
+    if not selections or len(set(selections)) != len(selections):
+        raise errors.InvalidBet("Each selection once, at least one.")
+    if isinstance(stake_per_line, bool) or not 0 < stake_per_line <= MAX_AMOUNT:
+        raise errors.InvalidBet("The stake is a positive whole number of ledger units.")
+    legs = _load_legs(session, selections)
+    now = clock.now()
+    for leg in legs:
+        _takes_bets(leg, now)
+    if len(legs) > 1 and len({leg.event.id for leg in legs}) != len(legs):
+        raise errors.RelatedSelections()
+    plan = bet_math.plan(kind, [leg.price for leg in legs])
+    return Quote(
+        kind=plan.kind.value,
+        lines=plan.lines,
+        stake=stake_per_line * plan.lines,
+        potential_return=int(plan.return_per_unit * stake_per_line),
+        max_stake_per_line=max_stake_per_line(
+            session, player_id, legs, plan.lines, plan.return_per_unit
+        ),
+        prices={leg.selection.id: offered(leg.selection) for leg in legs},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionLiability:
+    market_id: str
+    selection_id: str
+    code: str
+    stakes: int  # held on open bets with this selection
+    liability: int  # what those bets could win beyond their stakes
+
+
+def liability(session: Session, event_id: str) -> list[SelectionLiability]:
+    """The book's exposure on an event, per selection (traders; a multiple counts whole
+    against each of its selections); sum it per market or for the event as needed."""
+    rows = session.execute(
+        select(
+            Selection.market_id,
+            Selection.id,
+            Selection.code,
+            func.coalesce(func.sum(Bet.stake), 0),
+            func.coalesce(func.sum(Bet.potential_return - Bet.stake), 0),
+        )
+        .join(Market, Market.id == Selection.market_id)
+        .outerjoin(BetLeg, BetLeg.selection_id == Selection.id)
+        .outerjoin(
+            Bet,
+            (Bet.id == BetLeg.bet_id)
+            & Bet.status.in_([BetStatus.PENDING.value, BetStatus.ACCEPTED.value]),
+        )
+        .where(Market.event_id == event_id)
+        .group_by(Selection.market_id, Selection.id, Selection.code)
+        .order_by(Selection.market_id, Selection.id)
+    )
+    return [SelectionLiability(m, sid, code, int(st), int(li)) for m, sid, code, st, li in rows]
+
+
+def set_stake_factor(
+    session: Session, clock: Clock, player_id: str, factor: str, *, actor: str, reason: str
+) -> None:
+    """A trader's stake factor for a player (``"0.5"`` halves their maximum stakes); audited."""
+    try:
+        value = Decimal(factor)
+    except ArithmeticError:
+        raise errors.InvalidBet("A stake factor is a decimal such as 0.5.") from None
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        raise errors.InvalidBet("A stake factor is between 0 and 100.")
+    get_player(session, player_id, brand_scope=None)
+    row = session.get(PlayerStakeFactor, player_id)
+    before = row.factor if row else None
+    if row is None:
+        row = PlayerStakeFactor(
+            player_id=player_id,
+            factor=str(value),
+            set_by=actor[:80],
+            reason=reason[:200],
+            at=clock.now(),
+        )
+        session.add(row)
+    else:
+        row.factor, row.set_by, row.reason, row.at = (
+            str(value),
+            actor[:80],
+            reason[:200],
+            clock.now(),
+        )
+    session.flush()
+    record_event(
+        session,
+        clock,
+        actor=actor,
+        action="sportsbook.stake_factor",
+        subject_type="player",
+        subject_id=player_id,
+        before={"factor": before},
+        after={"factor": str(value)},
+        reason=reason,
+    )
+
+
+def accept_loop(database: Database, clock: Clock, *, every_seconds: float, stop: Event) -> None:
+    """Accept or refuse in-play bets whose delay is over, every ``every_seconds`` (each
+    serving process runs it; two processes doing it at once lock the same rows in turn)."""
+    while not stop.wait(every_seconds):
+        try:
+            with database.unit_of_work() as session:
+                accept_due_bets(session, clock)
+        except Exception:
+            log.exception("sportsbook.accept_loop_failed")

@@ -347,3 +347,24 @@ def set_event_state(
             market.status = MarketStatus.CLOSED.value
     session.flush()
     return event_view(event)
+
+
+def list_events(
+    session: Session, *, sport: Sport | None = None, limit: int = 100
+) -> list[tuple[EventView, list[MarketView]]]:
+    """Events not ended or cancelled, soonest first, with their markets."""
+    stmt = (
+        select(SportEvent)
+        .where(SportEvent.status.not_in([EventStatus.ENDED.value, EventStatus.CANCELLED.value]))
+        .order_by(SportEvent.starts_at, SportEvent.id)
+        .limit(min(max(limit, 1), 500))
+    )
+    if sport is not None:
+        stmt = stmt.where(SportEvent.sport == sport.value)
+    out = []
+    for event in session.scalars(stmt):
+        markets = session.scalars(
+            select(Market).where(Market.event_id == event.id).order_by(Market.id)
+        )
+        out.append((event_view(event), [market_view(session, m) for m in markets]))
+    return out

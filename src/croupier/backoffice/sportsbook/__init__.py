@@ -1,0 +1,1 @@
+"""Trading: the sportsbook for operators."""

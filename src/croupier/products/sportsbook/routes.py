@@ -1,0 +1,130 @@
+"""Player endpoints of the sportsbook: the catalogue, a bet slip quote, placing a bet, and the
+player's bets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
+from croupier.kernel.ratelimit import Limit
+from croupier.kernel.web import (
+    AppClock,
+    DbSession,
+    ReadSession,
+    client_ip,
+    problem_responses,
+    rate_limit,
+)
+from croupier.policy.compliance import errors as policy_errors
+from croupier.products.sportsbook import betting, catalogue, errors
+from croupier.products.sportsbook import settlement_errors as rule_errors
+from croupier.products.sportsbook.models import Sport
+from croupier.products.sportsbook.schemas import (
+    BetIn,
+    BetOut,
+    EventOut,
+    EventWithMarketsOut,
+    MarketOut,
+    QuoteIn,
+    QuoteOut,
+)
+
+router = APIRouter(prefix="/api/v1/sportsbook", tags=["sportsbook"])
+
+# A player may send this many bet slips a minute.
+BETS_PER_MINUTE = Limit("sportsbook:bets", 60, 60)
+SLIP_ERRORS = (
+    errors.UnknownSelection,
+    errors.EventStarted,
+    errors.MarketNotOpen,
+    errors.RelatedSelections,
+    errors.InvalidBet,
+    rule_errors.UnknownBetType,
+    rule_errors.InvalidLegCount,
+)
+
+
+@router.get("/events", response_model=list[EventWithMarketsOut])
+def list_events(
+    session: ReadSession,
+    sport: Sport | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[EventWithMarketsOut]:
+    """Events not yet over, soonest first, with their markets and prices (public)."""
+    return [
+        EventWithMarketsOut(event=EventOut.of(event), markets=[MarketOut.of(m) for m in markets])
+        for event, markets in catalogue.list_events(session, sport=sport, limit=limit)
+    ]
+
+
+@router.post(
+    "/quote",
+    response_model=QuoteOut,
+    responses=problem_responses(*SESSION_ERRORS, *SLIP_ERRORS),
+)
+def quote(body: QuoteIn, auth: CurrentPlayer, session: DbSession, clock: AppClock) -> QuoteOut:
+    """The bet slip before placing: lines, total stake, potential return at today's prices and
+    the most the player may stake per line."""
+    return QuoteOut.of(
+        betting.quote(
+            session, clock, auth.player_id, body.kind, tuple(body.selections), body.stake_per_line
+        )
+    )
+
+
+@router.post(
+    "/bets",
+    response_model=BetOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        *SESSION_ERRORS,
+        *SLIP_ERRORS,
+        errors.OddsChanged,
+        errors.StakeTooHigh,
+        errors.InsufficientFunds,
+        policy_errors.SelfExcluded,
+        policy_errors.TimedOut,
+        policy_errors.AccountNotActive,
+        policy_errors.ProductNotOffered,
+        policy_errors.WagerLimitExceeded,
+        policy_errors.LossLimitExceeded,
+    ),
+)
+def place_bet(
+    body: BetIn, request: Request, auth: CurrentPlayer, session: DbSession, clock: AppClock
+) -> BetOut:
+    """Place a bet. Pre-match markets take no bet once the event has started (GLI-33); a
+    changed price follows ``odds_policy`` (``none``, ``higher``, ``any``); the stake is held
+    until settlement. In play the bet is ``pending`` for the in-play delay, then accepted if
+    its markets are still open."""
+    rate_limit(request, BETS_PER_MINUTE, auth.player_id, what="bet slips")
+    view, _ = betting.place_bet(
+        session,
+        clock,
+        auth.player_id,
+        betting.BetRequest(
+            client_id=body.id,
+            kind=body.kind,
+            selections=tuple(body.selections),
+            stake_per_line=body.stake_per_line,
+            prices=body.prices,
+            odds_policy=body.odds_policy,
+        ),
+        registers=request.app.state.registers,
+        geolocation=request.app.state.geolocation,
+        ip=client_ip(request),
+    )
+    return BetOut.of(view)
+
+
+@router.get("/bets", response_model=list[BetOut], responses=problem_responses(*SESSION_ERRORS))
+def my_bets(
+    auth: CurrentPlayer,
+    session: ReadSession,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[BetOut]:
+    """The player's bets, newest first, with their legs and what they returned (an in-play
+    bet shows ``pending`` until the delay is over and a job accepts or refuses it)."""
+    return [BetOut.of(v) for v in betting.list_bets(session, auth.player_id, limit=limit)]

@@ -1,0 +1,173 @@
+"""The sportsbook API: the catalogue, a quote, placing a bet, the player's bets, and trading
+(suspend, price override, stake factor, result and correction, void, void report,
+liability)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from croupier.core.players import activate_player, get_player
+from croupier.kernel.clock import ManualClock
+from croupier.kernel.db import Database
+from tests.core.players.player_fixtures import assert_problem, logged_in, make_brand, register
+from tests.http_fixtures import make_client, operator_token
+from tests.policy.policy_fixtures import UNIT, move
+from tests.products.sportsbook.book_fixtures import Fixture, fixture
+
+API = "/api/v1/sportsbook"
+BO = "/api/v1/backoffice/sportsbook"
+
+
+@pytest.fixture
+def world(db: Database, clock: ManualClock) -> Iterator[tuple[TestClient, Fixture, dict[str, str]]]:
+    make_brand(db, clock)
+    with make_client(db, clock) as client:
+        registered = register(client)
+        with db.unit_of_work() as s:
+            activate_player(s, clock, registered["id"], actor="test", reason="verified")
+            player = get_player(s, registered["id"], brand_scope=None)
+        move(db, clock, player, "deposit", 100 * UNIT)
+        client.headers.update(logged_in(client))
+        fx = fixture(db, clock)
+        trader = {"Authorization": f"Bearer {operator_token(db, clock, 'trader')}"}
+        yield client, fx, trader
+
+
+def slip(fx: Fixture, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": extra.pop("id", "slip-1"),
+        "kind": "single",
+        "selections": [fx.sel("1")],
+        "stake_per_line": 10 * UNIT,
+        "prices": {fx.sel("1"): fx.price("1")},
+        **extra,
+    }
+
+
+def test_a_player_sees_the_catalogue_quotes_places_and_lists_a_bet(
+    world: tuple[TestClient, Fixture, dict[str, str]],
+) -> None:
+    client, fx, _ = world
+    events = client.get(f"{API}/events").json()
+    assert events[0]["event"]["id"] == fx.event_id
+    assert [s["code"] for s in events[0]["markets"][0]["selections"]] == ["1", "X", "2"]
+    quote = client.post(
+        f"{API}/quote",
+        json={"kind": "single", "selections": [fx.sel("1")], "stake_per_line": 10 * UNIT},
+    )
+    assert quote.status_code == 200, quote.text
+    assert quote.json()["potential_return"] == 25 * UNIT
+    placed = client.post(f"{API}/bets", json=slip(fx))
+    assert placed.status_code == 201, placed.text
+    assert placed.json()["status"] == "accepted"
+    assert client.get(f"{API}/bets").json()[0]["id"] == placed.json()["id"]
+    assert client.get("/api/v1/me").json()["balance"]["available"] == 90 * UNIT
+
+
+def test_bad_slips_are_problem_documents(
+    world: tuple[TestClient, Fixture, dict[str, str]],
+) -> None:
+    client, fx, _ = world
+    assert_problem(
+        client.post(f"{API}/bets", json=slip(fx, kind="yankee")),
+        422,
+        "sportsbook.invalid_leg_count",
+    )
+    assert_problem(
+        client.post(f"{API}/bets", json=slip(fx, kind="nonsense")),
+        422,
+        "sportsbook.unknown_bet_type",
+    )
+    assert_problem(
+        client.post(f"{API}/bets", json=slip(fx, prices={fx.sel("1"): "3"})),
+        409,
+        "sportsbook.odds_changed",
+    )
+    assert_problem(
+        client.post(f"{API}/bets", json=slip(fx, stake_per_line=500 * UNIT)),
+        422,
+        "sportsbook.insufficient_funds",
+    )
+    assert client.get(f"{API}/bets").json() == []
+
+
+def test_a_trader_suspends_overrides_settles_corrects_and_voids(
+    world: tuple[TestClient, Fixture, dict[str, str]], clock: ManualClock
+) -> None:
+    client, fx, trader = world
+    market = fx.match_odds.id
+    suspended = client.post(
+        f"{BO}/markets/{market}/suspend", json={"reason": "team news"}, headers=trader
+    )
+    assert suspended.json()["status"] == "suspended", suspended.text
+    assert_problem(client.post(f"{API}/bets", json=slip(fx)), 422, "sportsbook.market_not_open")
+    client.post(f"{BO}/markets/{market}/resume", json={"reason": "news in"}, headers=trader)
+    priced = client.put(
+        f"{BO}/selections/{fx.sel('1')}/price",
+        json={"price": "2.6", "reason": "money on the away side"},
+        headers=trader,
+    )
+    assert priced.json()["odds"] == "2.6", priced.text
+    bet = client.post(f"{API}/bets", json=slip(fx, prices={fx.sel("1"): "2.6"})).json()
+    assert bet["potential_return"] == 26 * UNIT
+    exposure = client.get(f"{BO}/events/{fx.event_id}/liability", headers=trader).json()
+    home = next(row for row in exposure if row["code"] == "1")
+    assert (home["stakes"], home["liability"]) == (10 * UNIT, 16 * UNIT)
+    settled = client.post(
+        f"{BO}/markets/{market}/result",
+        json={"result": {"home": 2, "away": 0}, "reason": "full time"},
+        headers=trader,
+    )
+    assert settled.json()["paid"] == 26 * UNIT, settled.text
+    corrected = client.post(
+        f"{BO}/markets/{market}/result",
+        json={"result": {"home": 0, "away": 0}, "reason": "goal disallowed"},
+        headers=trader,
+    )
+    assert (corrected.json()["version"], corrected.json()["paid"]) == (2, -26 * UNIT)
+    assert client.get("/api/v1/me").json()["balance"]["posted"] == 90 * UNIT
+    bad = client.post(
+        f"{BO}/markets/{market}/result",
+        json={"result": {"home": "two"}, "reason": "typo"},
+        headers=trader,
+    )
+    assert_problem(bad, 422, "sportsbook.invalid_result")
+
+
+def test_a_void_shows_in_the_void_report_and_refunds(
+    world: tuple[TestClient, Fixture, dict[str, str]], clock: ManualClock
+) -> None:
+    client, fx, trader = world
+    client.post(f"{API}/bets", json=slip(fx))
+    voided = client.post(
+        f"{BO}/markets/{fx.match_odds.id}/void", json={"reason": "match abandoned"}, headers=trader
+    )
+    assert voided.status_code == 200, voided.text
+    assert client.get("/api/v1/me").json()["balance"]["available"] == 100 * UNIT
+    day = clock.now().astimezone(UTC).date().isoformat()
+    report = client.get(f"{BO}/void-report", params={"day": day}, headers=trader).json()
+    assert [(r["reason"], r["voided_by"][:9]) for r in report] == [("match abandoned", "operator:")]
+
+
+def test_stake_factors_and_permissions(
+    db: Database, clock: ManualClock, world: tuple[TestClient, Fixture, dict[str, str]]
+) -> None:
+    client, fx, trader = world
+    player_id = client.get("/api/v1/me").json()["player"]["id"]
+    set_ = client.put(
+        f"{BO}/players/{player_id}/stake-factor",
+        json={"factor": "0", "reason": "arbitrage"},
+        headers=trader,
+    )
+    assert set_.status_code == 204, set_.text
+    assert_problem(client.post(f"{API}/bets", json=slip(fx)), 422, "sportsbook.stake_too_high")
+    finance = {"Authorization": f"Bearer {operator_token(db, clock, 'finance')}"}
+    denied = client.post(
+        f"{BO}/markets/{fx.match_odds.id}/suspend", json={"reason": "x" * 5}, headers=finance
+    )
+    assert_problem(denied, 403, "auth.permission_denied")
