@@ -78,6 +78,8 @@ from croupier.products.rgs.jobs import interrupted_rounds_loop
 from croupier.products.rgs.player_routes import router as games_router
 from croupier.products.rgs.routes import router as fair_router
 from croupier.products.sportsbook.betting import accept_loop
+from croupier.products.sportsbook.feed import HttpFeedClient
+from croupier.products.sportsbook.feed_consumer import FeedConsumer
 from croupier.products.sportsbook.routes import router as sportsbook_router
 
 log = structlog.get_logger("croupier.http")
@@ -300,6 +302,7 @@ def create_app(
         # Game providers' wallet calls share transactions (group commit): one flush per batch.
         app.state.provider_wallet_batcher = UnitOfWorkBatcher(db, "provider-wallet")
         stop_jobs = threading.Event()
+        feed_clients: list[HttpFeedClient] = []
         if settings.env is not Environment.TEST:
             threading.Thread(target=warm_par_sheets, name="par-sheets", daemon=True).start()
             if settings.rgs_interrupted_check_seconds:
@@ -351,6 +354,10 @@ def create_app(
                 name="sportsbook-accept",
                 daemon=True,
             ).start()
+            if settings.sportsbook_feed_url:
+                feed_client = HttpFeedClient(settings.sportsbook_feed_url)
+                feed_client.start(FeedConsumer(db, app_clock).handle)
+                feed_clients.append(feed_client)
             for target, every, name in (
                 (janitor_loop, payments.config.janitor.every_seconds, "payments-janitor"),
                 (reconcile_loop, payments.config.reconcile_every_seconds, "payments-reconcile"),
@@ -370,6 +377,8 @@ def create_app(
             yield
         finally:
             stop_jobs.set()
+            for feed_client in feed_clients:
+                feed_client.stop()
             app.state.provider_wallet_batcher.close()
             payments.close()
             if owns_database:

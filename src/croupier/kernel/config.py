@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     risk_device_players: int = Field(default=5, ge=2, le=1_000)
     risk_new_account_amount_multiple: float = Field(default=10.0, gt=1, le=10_000)
     risk_store_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
+    # The sportsbook's feed (docs/sportsbook-feed.md): the URL of its event stream. Set it on
+    # ONE serving process: that process applies the feed to the catalogue. Unset: no feed.
+    sportsbook_feed_url: str | None = None
     # Payments: the TOML file with the PSPs, routes, breaker and approval thresholds
     # (docs/operations.md, "Payments"); unset: no PSPs, every payment is refused (no route).
     payments_config: str | None = None

@@ -210,14 +210,21 @@ def create_market(
 
 
 def market_view(session: Session, market: Market) -> MarketView:
-    selections = session.scalars(
-        select(Selection).where(Selection.market_id == market.id).order_by(Selection.id)
+    params = json.loads(market.params)
+    # In the market's display order (1, X, 2; over, under; ...), not by id.
+    order = {
+        code: i
+        for i, code in enumerate(market_rules.market_from_params(market.kind, params).selections)
+    }
+    selections = sorted(
+        session.scalars(select(Selection).where(Selection.market_id == market.id)),
+        key=lambda s: (order.get(s.code, len(order)), s.code),
     )
     return MarketView(
         id=market.id,
         event_id=market.event_id,
         kind=market.kind,
-        params=json.loads(market.params),
+        params=params,
         in_play=market.in_play,
         status=market.status,
         liability_limit=market.liability_limit,
