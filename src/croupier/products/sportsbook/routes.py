@@ -46,7 +46,7 @@ SLIP_ERRORS = (
 )
 
 
-@router.get("/events", response_model=list[EventWithMarketsOut])
+@router.get("/events", response_model=list[EventWithMarketsOut], responses=problem_responses())
 def list_events(
     session: ReadSession,
     sport: Sport | None = None,
