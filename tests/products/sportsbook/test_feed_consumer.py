@@ -22,7 +22,9 @@ from tests.policy.policy_fixtures import UNIT
 from tests.products.sportsbook.book_fixtures import bettor
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
+def wait_until(check: Callable[[], bool], timeout: float = 90.0) -> None:
+    # Generous: the consumer prices some thirty markets per odds message and follows a whole
+    # match, which a loaded CI machine makes slow; on a quiet one this takes a few seconds.
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "the condition did not hold in time"
@@ -69,7 +71,7 @@ def test_a_fed_match_is_priced_and_its_result_settles_a_pre_match_bet(
             away="Away FC",
             home_rate=1.6,
             away_rate=1.1,
-            kickoff_in_ms=2500,
+            kickoff_in_ms=6000,
             minute_ms=4,
             goals=[{"minute": 5, "team": "home"}],
             danger_minutes=[40],
