@@ -390,17 +390,23 @@ def _outcome_probabilities(
     return {outcome: float(weights[outcome - Outcome.LOSE]) for outcome in Outcome}
 
 
+PRICEABLE_AT_RISK = 1e-12
+
+
 def fair_probability(outcomes: Mapping[Outcome, float]) -> float | None:
     """``1 / fair decimal odds`` of a selection with these outcome probabilities: the price at
     which the expected return equals the stake. ``None`` when the stake comes back whatever
     happens (nothing to price)."""
     win = outcomes.get(Outcome.WIN, 0.0)
     half_win = outcomes.get(Outcome.HALF_WIN, 0.0)
-    push = outcomes.get(Outcome.PUSH, 0.0)
     half_lose = outcomes.get(Outcome.HALF_LOSE, 0.0)
+    lose = outcomes.get(Outcome.LOSE, 0.0)
     # stake 1 at odds o returns: o (win), (o + 1)/2 (half win), 1 (push), 1/2 (half lose)
-    at_risk = 1.0 - push - (half_win + half_lose) / 2
-    if at_risk <= TAIL_EPSILON:
+    # The stake at risk, summed from the outcomes that risk it rather than as 1 - push: when a
+    # push is nearly certain, 1 - push loses every digit (hypothesis found it at expected
+    # goals of 1e-9). Nearly certain to come back whatever happens: nothing to price.
+    at_risk = win + lose + (half_win + half_lose) / 2
+    if at_risk <= PRICEABLE_AT_RISK:
         return None
     return min(1.0, max(0.0, (win + half_win / 2) / at_risk))
 
