@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
 import structlog
@@ -78,8 +79,11 @@ from croupier.products.rgs.jobs import interrupted_rounds_loop
 from croupier.products.rgs.player_routes import router as games_router
 from croupier.products.rgs.routes import router as fair_router
 from croupier.products.sportsbook.betting import accept_loop
+from croupier.products.sportsbook.cashout import auto_cash_out_loop
 from croupier.products.sportsbook.feed import HttpFeedClient
 from croupier.products.sportsbook.feed_consumer import FeedConsumer
+from croupier.products.sportsbook.live_routes import router as live_odds_router
+from croupier.products.sportsbook.live_routes import start_live_odds, stop_live_odds
 from croupier.products.sportsbook.routes import router as sportsbook_router
 
 log = structlog.get_logger("croupier.http")
@@ -345,6 +349,8 @@ def create_app(
             risk_engine=app.state.risk_engine,
         )
         app.state.payments = payments
+        # Live odds over /ws: started before anything that changes prices (the feed).
+        live_odds = await start_live_odds(app, settings, db)
         if settings.env is not Environment.TEST:
             # In-play sportsbook bets are accepted or refused once their delay is over.
             threading.Thread(
@@ -354,6 +360,19 @@ def create_app(
                 name="sportsbook-accept",
                 daemon=True,
             ).start()
+            if settings.sportsbook_auto_cash_out_seconds:
+                # Players' automatic cash-out rules, checked as prices move.
+                threading.Thread(
+                    target=auto_cash_out_loop,
+                    args=(db, app_clock),
+                    kwargs={
+                        "every_seconds": settings.sportsbook_auto_cash_out_seconds,
+                        "stop": stop_jobs,
+                        "margin": Fraction(settings.sportsbook_cash_out_margin),
+                    },
+                    name="sportsbook-auto-cash-out",
+                    daemon=True,
+                ).start()
             if settings.sportsbook_feed_url:
                 feed_client = HttpFeedClient(settings.sportsbook_feed_url)
                 feed_client.start(FeedConsumer(db, app_clock).handle)
@@ -379,6 +398,7 @@ def create_app(
             stop_jobs.set()
             for feed_client in feed_clients:
                 feed_client.stop()
+            await stop_live_odds(live_odds, db)
             app.state.provider_wallet_batcher.close()
             payments.close()
             if owns_database:
@@ -445,5 +465,6 @@ def create_app(
     app.include_router(backoffice_payments_router)
     app.include_router(sportsbook_router)
     app.include_router(trading_router)
+    app.include_router(live_odds_router)
     install_problem_schema(app)
     return app

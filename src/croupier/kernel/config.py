@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -93,6 +94,17 @@ class Settings(BaseSettings):
     # The sportsbook's feed (docs/sportsbook-feed.md): the URL of its event stream. Set it on
     # ONE serving process: that process applies the feed to the catalogue. Unset: no feed.
     sportsbook_feed_url: str | None = None
+    # Cash-out (docs/sportsbook.md, "Cash-out"): the share of a bet's fair value the house
+    # keeps, and how often each serving process runs the players' automatic cash-out rules
+    # (0: never).
+    sportsbook_cash_out_margin: Decimal = Field(default=Decimal("0.05"), ge=0, lt=1)
+    sportsbook_auto_cash_out_seconds: float = Field(default=1.0, ge=0, le=3_600)
+    # Live odds over /ws (docs/sportsbook.md, "Live odds"): open connections per client IP (per
+    # process), messages queued per connection before a client that does not read is closed,
+    # and how long a connection with no subscription may stay silent.
+    live_odds_connections_per_ip: int = Field(default=20, ge=1, le=1_000_000)
+    live_odds_queue_size: int = Field(default=256, ge=1, le=100_000)
+    live_odds_idle_seconds: float = Field(default=60.0, gt=0, le=3_600)
     # Payments: the TOML file with the PSPs, routes, breaker and approval thresholds
     # (docs/operations.md, "Payments"); unset: no PSPs, every payment is refused (no route).
     payments_config: str | None = None

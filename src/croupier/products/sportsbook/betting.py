@@ -42,8 +42,8 @@ from croupier.kernel.money import MAX_AMOUNT
 from croupier.policy import compliance
 from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.registers import Registers
+from croupier.products.sportsbook import bet_builder, errors
 from croupier.products.sportsbook import bets as bet_math
-from croupier.products.sportsbook import errors
 from croupier.products.sportsbook.catalogue import odds_text, offered, parse_odds
 from croupier.products.sportsbook.models import (
     Bet,
@@ -101,6 +101,8 @@ class BetView:
     accept_at: datetime | None
     void_reason: str | None
     legs: tuple[LegView, ...]
+    cashed_out: int = 0  # what cash-outs paid (part of ``returned``)
+    auto_cash_out_at: int | None = None
 
 
 def bet_view(session: Session, bet: Bet) -> BetView:
@@ -119,6 +121,8 @@ def bet_view(session: Session, bet: Bet) -> BetView:
         accept_at=bet.accept_at,
         void_reason=bet.void_reason,
         legs=tuple(LegView(leg.selection_id, leg.odds, leg.outcome) for leg in legs),
+        cashed_out=bet.cashed_out or 0,
+        auto_cash_out_at=bet.auto_cash_out_at,
     )
 
 
@@ -204,6 +208,45 @@ def _open_liability(session: Session, selection_id: str) -> int:
     return int(total or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    kind: str
+    lines: int
+    return_per_unit: Fraction
+
+
+def _plan(
+    session: Session,
+    kind: str,
+    legs: list[_Leg],
+    seen: dict[str, str] | None,
+    policy: OddsPolicy,
+) -> _Plan:
+    """Lines and all-win return per unit of a bet on ``legs``, after the price check. A bet
+    builder (one event) is priced from the joint distribution (``bet_builder``); its price
+    seen is sent as ``prices["bet_builder"]``. Other multiples take one selection per event."""
+    if kind == bet_builder.KIND:
+        quoted = bet_builder.price(session, tuple(leg.selection.id for leg in legs))
+        if seen is not None and policy is not OddsPolicy.ANY:
+            saw = seen.get(bet_builder.KIND)
+            if saw is None:
+                raise errors.InvalidBet(
+                    "Send the bet builder's price you saw as prices.bet_builder."
+                )
+            was, now = parse_odds(saw), quoted.odds.value
+            if was != now and not (policy is OddsPolicy.HIGHER and now > was):
+                raise errors.OddsChanged(
+                    "The bet builder's price changed.", prices={bet_builder.KIND: str(quoted.odds)}
+                )
+        return _Plan(bet_builder.KIND, 1, quoted.odds.value)
+    if len(legs) > 1 and len({leg.event.id for leg in legs}) != len(legs):
+        raise errors.RelatedSelections()
+    if seen is not None:
+        _check_prices(legs, seen, policy)
+    plan = bet_math.plan(kind, [leg.price for leg in legs])
+    return _Plan(plan.kind.value, plan.lines, plan.return_per_unit)
+
+
 def max_stake_per_line(
     session: Session, player_id: str, legs: list[_Leg], lines: int, potential_per_unit: Fraction
 ) -> int:
@@ -251,10 +294,7 @@ def place_bet(
     legs = _load_legs(session, request.selections)
     for leg in legs:
         _takes_bets(leg, now)
-    if len(legs) > 1 and len({leg.event.id for leg in legs}) != len(legs):
-        raise errors.RelatedSelections()
-    _check_prices(legs, request.prices, request.odds_policy)
-    plan = bet_math.plan(request.kind, [leg.price for leg in legs])
+    plan = _plan(session, request.kind, legs, request.prices, request.odds_policy)
     stake = request.stake_per_line * plan.lines
     player = get_player(session, player_id, brand_scope=None)
     compliance.may_bet(
@@ -394,11 +434,9 @@ def quote(
     now = clock.now()
     for leg in legs:
         _takes_bets(leg, now)
-    if len(legs) > 1 and len({leg.event.id for leg in legs}) != len(legs):
-        raise errors.RelatedSelections()
-    plan = bet_math.plan(kind, [leg.price for leg in legs])
+    plan = _plan(session, kind, legs, None, OddsPolicy.ANY)
     return Quote(
-        kind=plan.kind.value,
+        kind=plan.kind,
         lines=plan.lines,
         stake=stake_per_line * plan.lines,
         potential_return=int(plan.return_per_unit * stake_per_line),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
 from croupier.kernel.ids import new_id
-from croupier.products.sportsbook import errors
+from croupier.products.sportsbook import errors, live
 from croupier.products.sportsbook import markets as market_rules
 from croupier.products.sportsbook.models import (
     Competition,
@@ -206,6 +206,7 @@ def create_market(
             )
         )
     session.flush()
+    live.odds_changed(session, [market.id], now.isoformat())
     return market_view(session, market)
 
 
@@ -240,11 +241,16 @@ def market_view(session: Session, market: Market) -> MarketView:
 def set_prices(session: Session, clock: Clock, market_id: str, prices: dict[str, str]) -> None:
     """New computed prices (from the feed's probabilities and the margin)."""
     now = clock.now()
+    changed = False
     for selection in session.scalars(select(Selection).where(Selection.market_id == market_id)):
         if selection.code in prices:
-            selection.odds = odds_text(parse_odds(prices[selection.code]))
+            price = odds_text(parse_odds(prices[selection.code]))
+            changed = changed or price != selection.odds
+            selection.odds = price
             selection.updated_at = now
     session.flush()
+    if changed:
+        live.odds_changed(session, [market_id], now.isoformat())
 
 
 def set_market_status(
@@ -267,6 +273,8 @@ def set_market_status(
     market.status = status.value
     market.updated_at = clock.now()
     session.flush()
+    if market.status != before:
+        live.odds_changed(session, [market.id], market.updated_at.isoformat())
     if not actor.startswith("feed"):
         record_event(
             session,
@@ -299,6 +307,8 @@ def override_price(
     selection.odds_override = None if price is None else odds_text(parse_odds(price))
     selection.updated_at = clock.now()
     session.flush()
+    if offered(selection) != before:
+        live.odds_changed(session, [selection.market_id], selection.updated_at.isoformat())
     record_event(
         session,
         clock,
@@ -344,15 +354,18 @@ def set_event_state(
         event.score = json.dumps(score, sort_keys=True)
     event.updated_at = clock.now()
     markets = session.scalars(select(Market).where(Market.event_id == event.id))
+    closed = []
     for market in markets:
-        if market.status in (MarketStatus.SETTLED, MarketStatus.VOID):
+        if market.status in (MarketStatus.SETTLED, MarketStatus.VOID, MarketStatus.CLOSED):
             continue
         if (status is EventStatus.LIVE and not market.in_play) or status in (
             EventStatus.ENDED,
             EventStatus.CANCELLED,
         ):
             market.status = MarketStatus.CLOSED.value
+            closed.append(market.id)
     session.flush()
+    live.odds_changed(session, closed, event.updated_at.isoformat())
     return event_view(event)
 
 

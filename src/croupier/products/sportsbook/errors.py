@@ -14,6 +14,22 @@ class SportsbookError(DomainError):
     title = "The sportsbook refused the request"
 
 
+class BetNotFound(NotFound):
+    code = "sportsbook.bet_not_found"
+    title = "There is no such bet"
+
+
+class CashOutUnavailable(SportsbookError):
+    code = "sportsbook.cash_out_unavailable"
+    title = "This bet cannot be cashed out now"
+
+
+class CashOutValueChanged(SportsbookError):
+    code = "sportsbook.cash_out_value_changed"
+    status = 409
+    title = "The cash-out value went down since it was shown"
+
+
 class CompetitionNotFound(NotFound):
     code = "sportsbook.competition_not_found"
     title = "There is no such competition"
@@ -38,6 +54,11 @@ class InsufficientFunds(SportsbookError):
 class InvalidBet(SportsbookError):
     code = "sportsbook.invalid_bet"
     title = "The bet is not valid"
+
+
+class InvalidCashOut(SportsbookError):
+    code = "sportsbook.invalid_cash_out"
+    title = "The cash-out request is not valid"
 
 
 class InvalidEvent(SportsbookError):

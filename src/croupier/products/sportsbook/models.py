@@ -144,11 +144,45 @@ class Bet(Base):
     settlement_version: Mapped[int] = mapped_column(Integer, default=0)
     void_reason: Mapped[str | None] = mapped_column(String(200))
     voided_by: Mapped[str | None] = mapped_column(String(80))
+    # Cash-out (``cashout``): what cash-outs paid so far (``returned`` includes it), the
+    # pending transfer that holds the stake still in play once a partial cash-out replaced
+    # ``sb:{id}:stake``, and the player's automatic cash-out rule (a value in ledger units).
+    cashed_out: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    stake_hold_id: Mapped[str | None] = mapped_column(String(128))
+    auto_cash_out_at: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         UniqueConstraint("player_id", "client_id", name="uq_sb_bets_player_client"),
         Index("ix_sb_bets_status", "status"),
         Index("ix_sb_bets_player_id_placed_at", "player_id", "placed_at"),
+    )
+
+    @property
+    def hold_id(self) -> str:
+        """The id of the pending transfer that holds the stake still in play."""
+        return self.stake_hold_id or f"sb:{self.id}:stake"
+
+
+class CashOut(Base):
+    """A cash-out of a bet, whole or part: the stake it took out of play and what it paid.
+    ``seq`` numbers a bet's cash-outs and names their ledger transfers
+    (``sb:{bet}:cashout:{seq}:...``)."""
+
+    __tablename__ = "sb_cash_outs"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    bet_id: Mapped[str] = mapped_column(ForeignKey("sb_bets.id"))
+    client_id: Mapped[str] = mapped_column(String(128))
+    seq: Mapped[int] = mapped_column(Integer)
+    fraction: Mapped[str] = mapped_column(String(40))  # of the stake in play, exact ("1/3")
+    stake_part: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    automatic: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("bet_id", "client_id", name="uq_sb_cash_outs_bet_client"),
+        UniqueConstraint("bet_id", "seq", name="uq_sb_cash_outs_bet_seq"),
     )
 
 

@@ -1,8 +1,9 @@
-"""Player endpoints of the sportsbook: the catalogue, a bet slip quote, placing a bet, and the
-player's bets."""
+"""Player endpoints of the sportsbook: the catalogue, a bet slip quote, placing a bet, the
+player's bets, and cash-out."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
@@ -18,12 +19,17 @@ from croupier.kernel.web import (
     rate_limit,
 )
 from croupier.policy.compliance import errors as policy_errors
-from croupier.products.sportsbook import betting, catalogue, errors
+from croupier.products.sportsbook import betting, cashout, catalogue, errors
 from croupier.products.sportsbook import settlement_errors as rule_errors
 from croupier.products.sportsbook.models import Sport
 from croupier.products.sportsbook.schemas import (
+    AutoCashOutIn,
+    AutoCashOutOut,
     BetIn,
     BetOut,
+    CashOutIn,
+    CashOutOut,
+    CashOutQuoteOut,
     EventOut,
     EventWithMarketsOut,
     MarketOut,
@@ -128,3 +134,82 @@ def my_bets(
     """The player's bets, newest first, with their legs and what they returned (an in-play
     bet shows ``pending`` until the delay is over and a job accepts or refuses it)."""
     return [BetOut.of(v) for v in betting.list_bets(session, auth.player_id, limit=limit)]
+
+
+CASH_OUT_ERRORS = (errors.BetNotFound, errors.CashOutUnavailable, errors.InvalidCashOut)
+
+
+def _cash_out_margin(request: Request) -> Fraction:
+    return Fraction(request.app.state.settings.sportsbook_cash_out_margin)
+
+
+@router.get(
+    "/bets/{bet_id}/cash-out",
+    response_model=CashOutQuoteOut,
+    responses=problem_responses(*SESSION_ERRORS, *CASH_OUT_ERRORS),
+)
+def cash_out_quote(
+    bet_id: str,
+    request: Request,
+    auth: CurrentPlayer,
+    session: ReadSession,
+    fraction: Annotated[str, Query(max_length=40, description="1, or a part: 0.5, 1/3")] = "1",
+) -> CashOutQuoteOut:
+    """What cashing out the bet (or ``fraction`` of its stake in play) pays now, priced from
+    today's prices less the cash-out margin. Refused while a market of the bet is suspended or
+    closed (``sportsbook.cash_out_unavailable`` with a ``reason``)."""
+    return CashOutQuoteOut.of(
+        cashout.quote_for_player(
+            session,
+            auth.player_id,
+            bet_id,
+            cashout.parse_fraction(fraction),
+            margin=_cash_out_margin(request),
+        )
+    )
+
+
+@router.post(
+    "/bets/{bet_id}/cash-out",
+    response_model=CashOutOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*SESSION_ERRORS, *CASH_OUT_ERRORS, errors.CashOutValueChanged),
+)
+def cash_out(
+    bet_id: str,
+    body: CashOutIn,
+    request: Request,
+    auth: CurrentPlayer,
+    session: DbSession,
+    clock: AppClock,
+) -> CashOutOut:
+    """Cash out the bet, or ``fraction`` of its stake in play (the rest of the bet runs on),
+    for the value now. Send the value you were shown as ``expected_value``: a lower value now
+    is refused (409, with the new ``value``); a higher one is paid. A retry with the same
+    ``id`` returns the first result."""
+    view = cashout.cash_out(
+        session,
+        clock,
+        auth.player_id,
+        bet_id,
+        fraction=cashout.parse_fraction(body.fraction),
+        expected_value=body.expected_value,
+        client_id=body.id,
+        margin=_cash_out_margin(request),
+    )
+    return CashOutOut.of(view)
+
+
+@router.put(
+    "/bets/{bet_id}/auto-cash-out",
+    response_model=AutoCashOutOut,
+    responses=problem_responses(*SESSION_ERRORS, *CASH_OUT_ERRORS),
+)
+def set_auto_cash_out(
+    bet_id: str, body: AutoCashOutIn, auth: CurrentPlayer, session: DbSession, clock: AppClock
+) -> AutoCashOutOut:
+    """Cash the bet out in full, automatically, as soon as its cash-out value reaches
+    ``at_value`` (at most its potential return); ``null`` removes the rule."""
+    return AutoCashOutOut.of(
+        cashout.set_auto_cash_out(session, clock, auth.player_id, bet_id, at_value=body.at_value)
+    )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from croupier.kernel.web import ViewModel
 from croupier.products.sportsbook.betting import OddsPolicy
@@ -90,6 +91,68 @@ class BetOut(ViewModel):
     accept_at: datetime | None
     void_reason: str | None
     legs: list[LegOut]
+    cashed_out: int = Field(description="What cash-outs paid (part of returned)")
+    auto_cash_out_at: int | None = Field(
+        description="The player's automatic cash-out rule: cash out in full at this value"
+    )
+
+
+def _fraction_text(value: object) -> object:
+    return str(value) if isinstance(value, Fraction) else value
+
+
+class CashOutQuoteOut(ViewModel):
+    bet_id: str
+    currency: str
+    fraction: str = Field(description='Of the stake in play, exact ("1/2"), as it is taken')
+    stake_part: int = Field(description="The stake cashed out, ledger units")
+    value: int = Field(description="What the cash-out pays now, ledger units")
+    potential_return: int = Field(description="What that part of the bet could still return")
+
+    _fraction = field_validator("fraction", mode="before")(_fraction_text)
+
+
+class CashOutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Your id for this cash-out: a retry with it returns the same one")
+    fraction: str = Field(
+        default="1",
+        max_length=40,
+        description="Of the stake in play: 1 for all of it, or e.g. 0.5 or 1/3 for a part",
+    )
+    expected_value: int = Field(
+        ge=0, le=2**63 - 1, description="The value you were shown; less now is refused"
+    )
+
+
+class CashOutOut(ViewModel):
+    bet_id: str
+    client_id: str
+    seq: int
+    fraction: str
+    stake_part: int
+    amount: int
+    automatic: bool
+    at: datetime
+    bet: BetOut
+
+    _fraction = field_validator("fraction", mode="before")(_fraction_text)
+
+
+class AutoCashOutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at_value: int | None = Field(
+        gt=0,
+        le=2**63 - 1,
+        description="Cash out in full once the value reaches this (ledger units); null: no rule",
+    )
+
+
+class AutoCashOutOut(ViewModel):
+    bet_id: str
+    at_value: int | None
 
 
 class ReasonIn(BaseModel):

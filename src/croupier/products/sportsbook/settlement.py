@@ -7,6 +7,9 @@ return exactly and floors it to a ledger unit; the remainder stays with the hous
 - first settlement: ``sb:{bet}:stake`` is posted (the stake goes to the house) and, when the
   bet returns anything, ``sb:{bet}:return`` pays it from the house, linked with the post;
 - a bet whose every leg is void is refunded by voiding the hold (``sb:{bet}:void``);
+- a bet partly cashed out (``cashout``) settles the stake still in play only: its hold is
+  ``bet.hold_id`` (the one the last partial cash-out made) and its stake, potential return
+  and return are those of that part; ``returned`` adds what the cash-outs paid;
 - a corrected result settles again: the difference between the new return and what was paid
   moves as ``sb:{bet}:v{version}`` (to the player, or back from them: from their cash as far
   as it goes, the rest on their receivable account);
@@ -38,8 +41,8 @@ from croupier.core.wallet import (
 )
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
+from croupier.products.sportsbook import bet_builder, errors
 from croupier.products.sportsbook import bets as bet_math
-from croupier.products.sportsbook import errors
 from croupier.products.sportsbook import markets as market_rules
 from croupier.products.sportsbook.betting import HOUSE
 from croupier.products.sportsbook.models import (
@@ -171,15 +174,22 @@ def _apply(
     actor: str,
     void_reason: str | None = None,
 ) -> SettlementReport:
-    legs = list(
-        session.scalars(
-            select(BetLeg).where(BetLeg.selection_id.in_(list(outcomes))).order_by(BetLeg.id)
-        )
+    # Set-wise: the market's bets and all their legs in two statements (a market may carry
+    # 100,000 bets: one query per bet would take minutes).
+    on_market = select(BetLeg.bet_id).where(BetLeg.selection_id.in_(list(outcomes)))
+    bets = {b.id: b for b in session.scalars(select(Bet).where(Bet.id.in_(on_market)))}
+    legs_of: dict[str, list[BetLeg]] = {}
+    for leg in session.scalars(
+        select(BetLeg).where(BetLeg.bet_id.in_(on_market)).order_by(BetLeg.id)
+    ):
+        legs_of.setdefault(leg.bet_id, []).append(leg)
+    legs = sorted(
+        (leg for bet_legs in legs_of.values() for leg in bet_legs if leg.selection_id in outcomes),
+        key=lambda leg: leg.id,
     )
     touched: dict[str, Bet] = {}
     for leg in legs:
-        bet = touched.get(leg.bet_id) or session.get(Bet, leg.bet_id)
-        assert bet is not None
+        bet = bets[leg.bet_id]
         if bet.status in (BetStatus.REFUSED, BetStatus.CASHED_OUT, BetStatus.PENDING):
             continue
         outcome = outcomes[leg.selection_id]
@@ -197,17 +207,56 @@ def _apply(
     session.flush()
     settled = 0
     paid = 0
+    cash: dict[str, str] = {}
+    houses: dict[str, str] = {}
+    moves: list[NewTransfer] = []  # first settlements' transfers, made together below
     for bet in touched.values():
-        delta = _settle_bet(session, clock, bet, version)
+        if bet.player_id not in cash:
+            cash[bet.player_id] = get_player(
+                session, bet.player_id, brand_scope=None
+            ).cash_account_id
+        if bet.currency not in houses:
+            houses[bet.currency] = _house(session, clock, bet.currency)
+        delta = _settle_bet(
+            session, clock, bet, version,
+            leg_rows=legs_of[bet.id], cash_account_id=cash[bet.player_id],
+            house=houses[bet.currency], deferred=moves,
+        )  # fmt: skip
         if delta is not None:
             settled += 1
             paid += delta
+    _make_transfers(session, clock, moves)
+    session.flush()
     return SettlementReport(market.id, version, len(legs), settled, paid)
 
 
-def _leg_outcomes(session: Session, bet: Bet) -> list[tuple[Fraction, market_rules.Outcome]] | None:
+# Transfers per create_transfers call when settling in bulk: bounded statements and memory.
+SETTLEMENT_BATCH = 10_000
+
+
+def _make_transfers(session: Session, clock: Clock, moves: list[NewTransfer]) -> None:
+    """Make the deferred transfers in a few large batches; any refusal fails the settlement
+    (the unit of work rolls back). A linked chain is never split across batches."""
+    start = 0
+    while start < len(moves):
+        end = min(start + SETTLEMENT_BATCH, len(moves))
+        while end < len(moves) and moves[end - 1].linked:
+            end += 1
+        for result in create_transfers(session, clock, moves[start:end]):
+            result.unwrap()
+        start = end
+    moves.clear()
+
+
+def _leg_outcomes(
+    session: Session, bet: Bet, legs: list[BetLeg] | None = None
+) -> list[tuple[Fraction, market_rules.Outcome]] | None:
+    if legs is None:
+        legs = list(
+            session.scalars(select(BetLeg).where(BetLeg.bet_id == bet.id).order_by(BetLeg.id))
+        )
     out = []
-    for leg in session.scalars(select(BetLeg).where(BetLeg.bet_id == bet.id).order_by(BetLeg.id)):
+    for leg in legs:
         if leg.outcome is None:
             return None
         factor = Fraction(leg.dead_heat_factor) if leg.dead_heat_factor else None
@@ -220,16 +269,35 @@ def _leg_outcomes(session: Session, bet: Bet) -> list[tuple[Fraction, market_rul
     return out
 
 
-def _settle_bet(session: Session, clock: Clock, bet: Bet, version: int) -> int | None:
+def _settle_bet(
+    session: Session,
+    clock: Clock,
+    bet: Bet,
+    version: int,
+    *,
+    leg_rows: list[BetLeg] | None = None,
+    cash_account_id: str | None = None,
+    house: str | None = None,
+    deferred: list[NewTransfer] | None = None,
+) -> int | None:
     """Settle (or settle again) a bet whose legs all have outcomes; returns what it paid
-    now, or None if it still waits for other markets."""
-    legs = _leg_outcomes(session, bet)
+    now, or None if it still waits for other markets.
+
+    Bulk settlement passes the bet's legs, the player's cash account and the house account
+    it has already read, and ``deferred``: a first settlement's transfers are appended there
+    for the caller to make together (a correction's are made at once, after them)."""
+    legs = _leg_outcomes(session, bet, leg_rows)
     if legs is None:
         return None
-    player = get_player(session, bet.player_id, brand_scope=None)
+    cash = cash_account_id or get_player(session, bet.player_id, brand_scope=None).cash_account_id
     stake_per_line = bet.stake // bet.lines
-    returned = bet_math.settle(bet.kind, legs, stake_per_line)
-    all_void = all(o.kind == "void" for _, o in legs)
+    if bet.kind == bet_builder.KIND:  # one event, priced jointly: all win, or nothing
+        kinds = [o.kind for _, o in legs]
+        returned = bet_builder.settle_builder(kinds, bet.stake, bet.potential_return)
+        all_void = any(k is market_rules.OutcomeKind.VOID for k in kinds)
+    else:
+        returned = bet_math.settle(bet.kind, legs, stake_per_line)
+        all_void = all(o.kind == "void" for _, o in legs)
     now = clock.now()
     if bet.status == BetStatus.ACCEPTED:
         if all_void:
@@ -237,7 +305,7 @@ def _settle_bet(session: Session, clock: Clock, bet: Bet, version: int) -> int |
                 NewTransfer(
                     id=f"sb:{bet.id}:void",
                     kind=TransferKind.VOID_PENDING,
-                    pending_id=f"sb:{bet.id}:stake",
+                    pending_id=bet.hold_id,
                     code="bet_void",
                     reference=bet.id,
                 )
@@ -248,7 +316,7 @@ def _settle_bet(session: Session, clock: Clock, bet: Bet, version: int) -> int |
                 NewTransfer(
                     id=f"sb:{bet.id}:post",
                     kind=TransferKind.POST_PENDING,
-                    pending_id=f"sb:{bet.id}:stake",
+                    pending_id=bet.hold_id,
                     code="bet",
                     reference=bet.id,
                     linked=returned > 0,
@@ -258,8 +326,8 @@ def _settle_bet(session: Session, clock: Clock, bet: Bet, version: int) -> int |
                 moves.append(
                     NewTransfer(
                         id=f"sb:{bet.id}:return",
-                        debit_account_id=_house(session, clock, bet.currency),
-                        credit_account_id=player.cash_account_id,
+                        debit_account_id=house or _house(session, clock, bet.currency),
+                        credit_account_id=cash,
                         amount=returned,
                         currency=bet.currency,
                         code="win",
@@ -267,23 +335,30 @@ def _settle_bet(session: Session, clock: Clock, bet: Bet, version: int) -> int |
                     )
                 )
             bet.status = BetStatus.SETTLED.value
-        for result in create_transfers(session, clock, moves):
-            result.unwrap()
-        bet.returned = returned if not all_void else bet.stake
+        if deferred is not None:
+            deferred.extend(moves)
+        else:
+            for result in create_transfers(session, clock, moves):
+                result.unwrap()
+        paid = returned if not all_void else bet.stake
+        bet.returned = bet.cashed_out + paid
         bet.settled_at = now
         bet.settlement_version = version
-        session.flush()
-        return bet.returned
-    # Settled before: a correction pays or takes back the difference.
-    before = bet.returned or 0
+        if deferred is None:
+            session.flush()
+        return paid
+    # Settled before: a correction pays or takes back the difference (cash-outs stand).
+    before = (bet.returned or 0) - bet.cashed_out
     after = bet.stake if all_void else returned
     diff = after - before
-    bet.returned = after
+    bet.returned = bet.cashed_out + after
     bet.settlement_version = version
     bet.settled_at = now
     if diff == 0:
         return 0
-    _correct(session, clock, bet, player.cash_account_id, diff, version)
+    if deferred:  # a correction reads the balance: the transfers before it come first
+        _make_transfers(session, clock, deferred)
+    _correct(session, clock, bet, cash, diff, version)
     log.info("sportsbook.bet_resettled", bet=bet.id, before=before, after=after)
     return diff
 
