@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 from croupier.core.players import get_player
 from croupier.kernel.clock import Clock
 from croupier.kernel.db import Database
+from croupier.policy.compliance.geo import Geolocation
+from croupier.policy.compliance.registers import Registers
 from croupier.policy.risk import RiskEngine
 from croupier.products.payments import errors, reconcile, service
 from croupier.products.payments.breaker import CircuitBreaker
@@ -59,8 +61,8 @@ class PaymentsRuntime:
         cls,
         config: PaymentsConfig,
         *,
-        registers: Any = None,
-        geolocation: Any = None,
+        registers: Registers | None = None,
+        geolocation: Geolocation | None = None,
         risk_engine: RiskEngine | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> PaymentsRuntime:

@@ -11,6 +11,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from croupier.core.players import get_player
 from croupier.core.players.errors import SessionExpired
@@ -282,7 +283,6 @@ async def psp_webhook(
         raise errors.UnknownPsp()
     body = await request.body()
     webhooks.verify_signature(config.secret("webhook_secret"), signature, body, time.time())
-    from starlette.concurrency import run_in_threadpool
 
     def apply() -> webhooks.WebhookResult:
         with db.unit_of_work() as session:

@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,7 +47,9 @@ from croupier.kernel.jurisdictions import jurisdiction
 from croupier.kernel.money import MAX_AMOUNT, InexactConversion, Money, UnknownCurrency
 from croupier.policy import compliance
 from croupier.policy.compliance import aml
+from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.markers import WITHDRAWAL_REVERSAL_CODE, evaluate_markers
+from croupier.policy.compliance.registers import Registers
 from croupier.policy.risk import RiskDecision, RiskEngine, RiskOutcome, RiskRequest, assess
 from croupier.policy.risk import record_outcome as record_risk_outcome
 from croupier.products.payments import errors
@@ -499,10 +501,9 @@ class DepositRequest:
 class PolicyContext:
     """What the compliance checks need from the running process (registers, geolocation)."""
 
-    registers: Any = None
-    geolocation: Any = None
+    registers: Registers | None = None
+    geolocation: Geolocation | None = None
     risk_engine: RiskEngine | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _minor_units(amount: int, currency_code: str) -> int:
