@@ -52,6 +52,26 @@ def free_spins_next(db, client) -> tuple[int, int]:
     return nonce, step.view["free_spins_won"]
 
 
+def losing_run_next(db, client, game: str, params: dict, rounds: int) -> int:
+    """Move the player's next nonce to the first of ``rounds`` rounds of the single-draw
+    ``game`` that all lose, so a test of a loss threshold does not hang on the luck of the
+    draw."""
+    pair_id, seed, client_seed = active_seeds(db, client)
+    played = title(game)
+    for nonce in range(20_000):
+        plays = [
+            played.play(NumberStream(RoundSeeds(seed, client_seed, nonce + n)), params)
+            for n in range(rounds)
+        ]
+        if all(play.multiplier == 0 for play in plays):
+            break
+    else:
+        raise AssertionError(f"no run of {rounds} losses in 20,000 rounds")
+    with db.unit_of_work() as s:
+        s.execute(update(RgsSeedPair).where(RgsSeedPair.id == pair_id).values(next_nonce=nonce))
+    return nonce
+
+
 def deal_with_a_double(client, prefix: str, stake: int = UNIT) -> dict:
     """A blackjack round whose first move may be a double (no natural, no dealer blackjack);
     a deal that leaves no double is played out with stands first (GLI-19 §4.16: the same

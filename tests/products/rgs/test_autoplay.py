@@ -15,7 +15,7 @@ from croupier.products.rgs.models import RgsAutoplay, RgsRound
 from tests.core.players.player_fixtures import assert_problem, logged_in, make_brand, register
 from tests.http_fixtures import make_client
 from tests.policy.policy_fixtures import UNIT, move
-from tests.products.rgs.rgs_fixtures import SLOT, active_seeds, free_spins_next
+from tests.products.rgs.rgs_fixtures import SLOT, active_seeds, free_spins_next, losing_run_next
 from tests.products.rgs.rgs_fixtures import money_state as _state
 
 START = "/api/v1/me/autoplay"
@@ -73,12 +73,14 @@ def test_an_autoplay_plays_its_rounds_then_stops(db, clock, player):
 
 def test_the_loss_threshold_is_never_crossed(db, clock, player):
     client, _ = player
+    losing_run_next(db, client, "dice", ONE_PERCENT, 4)  # a win early would make the walk long
     started = _start(client, params=ONE_PERCENT, rounds=1000, loss_limit=3 * UNIT + UNIT // 2)
     played, refused = _play_until_stopped(client, started.json()["id"], most=1000)
     last = played[-1]["autoplay"]
 
     assert_problem(refused, 409, "rgs.autoplay_stopped")
     assert last["stop_reason"] == "loss_limit"
+    assert len(played) == 3  # three losses; a fourth stake could take the loss to 4 > 3.5
     lost = [p["autoplay"]["staked"] - p["autoplay"]["returned"] for p in played]
     assert max(lost) <= 3 * UNIT + UNIT // 2  # the player's threshold held after every round
     assert lost[-1] + UNIT > 3 * UNIT + UNIT // 2  # and one more stake could have crossed it
