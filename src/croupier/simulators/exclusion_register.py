@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Header, HTTPException
 from pydantic import BaseModel
+
+from croupier.simulators.serving import BackgroundServer
 
 
 class Person(BaseModel):
@@ -86,29 +86,18 @@ class RunningRegister:
 
     def __init__(self, name: str = "GAMSTOP", api_key: str = "test-key", port: int = 0) -> None:
         self.state = RegisterState(name=name, api_key=api_key)
-        config = uvicorn.Config(
-            build_app(self.state), host="127.0.0.1", port=port, log_level="warning"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._served = BackgroundServer(build_app(self.state), "the simulated register", port=port)
 
     def __enter__(self) -> RunningRegister:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the simulated register did not start")
-            time.sleep(0.01)
+        self._served.start()
         return self
 
     @property
     def url(self) -> str:
-        sockets = self._server.servers[0].sockets
-        return f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+        return self._served.url
 
     def exclude(self, legal_name: str, date_of_birth: str, postcode: str) -> None:
         self.state.excluded.add(_key(legal_name, date_of_birth, postcode))
 
     def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._served.stop()

@@ -37,7 +37,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import httpx
-import uvicorn
 from fastapi import Body, FastAPI, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
@@ -62,6 +61,7 @@ from croupier.products.sportsbook.match_model import (
     Team,
     live_probabilities,
 )
+from croupier.simulators.serving import BackgroundServer
 
 log = logging.getLogger(__name__)
 
@@ -709,38 +709,26 @@ class RunningFeed:
         )
         self._initial_matches = matches
         self._kickoff_in_ms = kickoff_in_ms
-        config = uvicorn.Config(
-            build_app(self.state),
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            timeout_graceful_shutdown=2,
+        self._served = BackgroundServer(
+            build_app(self.state), "the simulated feed", graceful_shutdown_seconds=2
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._admin_client: httpx.Client | None = None
 
     def __enter__(self) -> RunningFeed:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the simulated feed did not start")
-            time.sleep(0.01)
+        self._served.start()
         for _ in range(self._initial_matches):
             self.state.add_match(MatchIn(kickoff_in_ms=self._kickoff_in_ms))
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.state.close()
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._served.stop()
         if self._admin_client is not None:
             self._admin_client.close()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.servers[0].sockets[0].getsockname()[1]}"
+        return self._served.url
 
     @property
     def _admin(self) -> httpx.Client:

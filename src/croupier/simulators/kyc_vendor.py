@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Header, HTTPException
 from pydantic import BaseModel
+
+from croupier.simulators.serving import BackgroundServer
 
 
 class CheckRequest(BaseModel):
@@ -111,24 +112,15 @@ class RunningVendor:
 
     def __init__(self, api_key: str = "test-key", secret: str = "test-secret") -> None:  # noqa: S107
         self.state = VendorState(api_key=api_key, secret=secret)
-        config = uvicorn.Config(
-            build_app(self.state), host="127.0.0.1", port=0, log_level="warning"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._served = BackgroundServer(build_app(self.state), "the simulated KYC vendor")
 
     def __enter__(self) -> RunningVendor:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the simulated KYC vendor did not start")
-            time.sleep(0.01)
+        self._served.start()
         return self
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.servers[0].sockets[0].getsockname()[1]}"
+        return self._served.url
 
     def wait_for_deliveries(self, count: int, timeout: float = 10) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
@@ -137,5 +129,4 @@ class RunningVendor:
         return list(self.state.delivered)
 
     def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._served.stop()

@@ -48,7 +48,6 @@ from typing import Annotated, Any, Literal, TypeAlias, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
-import uvicorn
 from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -64,6 +63,8 @@ from pydantic import (
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import RequestResponseEndpoint
+
+from croupier.simulators.serving import BackgroundServer
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=BaseModel)
@@ -1380,32 +1381,22 @@ class RunningPsp:
             clock=clock,
             webhook_backoff=webhook_backoff,
         )
-        config = uvicorn.Config(
-            build_app(self.state), host="127.0.0.1", port=0, log_level="warning"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._served = BackgroundServer(build_app(self.state), "the simulated PSP")
         self._admin_client: httpx.Client | None = None
 
     def __enter__(self) -> RunningPsp:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the simulated PSP did not start")
-            time.sleep(0.01)
+        self._served.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._served.stop()
         if self._admin_client is not None:
             self._admin_client.close()
         self.state.close()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.servers[0].sockets[0].getsockname()[1]}"
+        return self._served.url
 
     @property
     def api_key(self) -> str:
