@@ -12,15 +12,6 @@ from tests.core.wallet.ledger_fixtures import account, assert_ledger_verifies, h
 EUR = 1_000_000
 
 
-@pytest.fixture
-def pg_db(request, tmp_path):
-    from tests.conftest import make_database
-
-    database = make_database("postgresql", request, tmp_path)
-    yield database
-    database.dispose()
-
-
 def _terminate_other_backends(db) -> int:
     with db.engine.connect() as conn:
         killed = conn.execute(
@@ -33,16 +24,16 @@ def _terminate_other_backends(db) -> int:
     return int(killed)
 
 
-def test_a_batch_whose_connection_was_killed_is_retried_on_a_new_one(pg_db, clock):
-    player = open_player(pg_db, clock, funds=10 * EUR)
-    house_id = house(pg_db, clock)
-    committer = GroupCommitter(pg_db, clock)
+def test_a_batch_whose_connection_was_killed_is_retried_on_a_new_one(postgresql_db, clock):
+    player = open_player(postgresql_db, clock, funds=10 * EUR)
+    house_id = house(postgresql_db, clock)
+    committer = GroupCommitter(postgresql_db, clock)
     try:
         bet = NewTransfer(
             id="bet-1", debit_account_id=player, credit_account_id=house_id, amount=EUR
         )
         assert committer.submit_one(bet).ok
-        assert _terminate_other_backends(pg_db) >= 1  # the committer's kept connection
+        assert _terminate_other_backends(postgresql_db) >= 1  # the committer's kept connection
 
         second = NewTransfer(
             id="bet-2", debit_account_id=player, credit_account_id=house_id, amount=EUR
@@ -55,8 +46,8 @@ def test_a_batch_whose_connection_was_killed_is_retried_on_a_new_one(pg_db, cloc
     finally:
         committer.close()
 
-    assert account(pg_db, house_id).credits_posted == 2 * EUR
-    assert_ledger_verifies(pg_db)
+    assert account(postgresql_db, house_id).credits_posted == 2 * EUR
+    assert_ledger_verifies(postgresql_db)
 
 
 def test_a_refused_batch_shape_raises_before_anything_is_queued(db, clock):

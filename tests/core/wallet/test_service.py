@@ -19,6 +19,8 @@ from croupier.core.wallet.service import (
     get_statement,
     open_account,
     platform_account,
+    sum_posted,
+    sums_posted,
     transfer,
 )
 from croupier.kernel.clock import ManualClock
@@ -503,3 +505,40 @@ def test_a_platform_account_opened_by_two_units_of_work_at_once_is_one_account(d
     assert failures == []
     assert found[0] == mine.id
     assert_ledger_verifies(db)
+
+
+def test_several_sums_in_one_statement_equal_each_sum_alone(db, clock):
+    player = open_player(db, clock, funds=0)
+    other = house(db, clock)
+    start = clock.now()
+    moves = [
+        ("credit", "deposit", 700),
+        ("debit", "bet", 50),
+        ("credit", "win", 30),
+        ("debit", "bet", 20),
+        ("debit", "withdrawal", 100),
+        ("credit", "deposit", 5),
+    ]
+    with db.unit_of_work() as s:
+        for i, (side, code, amount) in enumerate(moves):
+            clock.advance(timedelta(hours=6))
+            debit, credit = (other, player) if side == "credit" else (player, other)
+            create_transfers(s, clock, [NewTransfer(f"sum-{i}", debit, credit, amount, code=code)])[
+                0
+            ].unwrap()
+    windows = [
+        ("credit", ("deposit",), start),
+        ("debit", ("bet",), start + timedelta(hours=7)),
+        ("credit", ("win", "deposit"), start + timedelta(hours=13)),
+        ("debit", ("bet", "withdrawal"), start),
+        ("debit", (), start),
+    ]
+    until = clock.now() + timedelta(microseconds=1)
+    with db.read_only() as s:
+        together = sums_posted(s, player, windows, until=until)
+        alone = [
+            sum_posted(s, player, side=side, codes=codes, since=since, until=until)
+            for side, codes, since in windows
+        ]
+        assert sums_posted(s, player, [], until=until) == []
+    assert together == alone == [705, 70, 35, 170, 0]

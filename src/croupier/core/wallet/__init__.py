@@ -5,6 +5,7 @@ Public names are the service functions and values; other modules call these and 
 
 from croupier.core.wallet.group_commit import GroupCommitter
 from croupier.core.wallet.models import AccountKind, PendingStatus, TransferKind
+from croupier.core.wallet.receivables import receivable_account, take_back
 from croupier.core.wallet.service import (
     Account,
     Balance,
@@ -24,6 +25,7 @@ from croupier.core.wallet.service import (
     platform_account,
     posted_amounts,
     sum_posted,
+    sums_posted,
     transfer,
     transfers_between,
     verify_ledger,
@@ -51,7 +53,10 @@ __all__ = [
     "open_account",
     "platform_account",
     "posted_amounts",
+    "receivable_account",
     "sum_posted",
+    "sums_posted",
+    "take_back",
     "transfer",
     "transfers_between",
     "verify_ledger",

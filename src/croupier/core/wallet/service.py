@@ -18,7 +18,6 @@ account): a batch of N bets updates the house row once, not N times. The group c
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -383,6 +382,31 @@ def sum_posted(
     )
 
 
+def sums_posted(
+    session: Session,
+    account_id: str,
+    windows: Sequence[tuple[str, tuple[str, ...], datetime]],
+    *,
+    until: datetime,
+) -> list[int]:
+    """Several :func:`sum_posted` of one account in one statement: for each window
+    ``(side, codes, since)``, the posted amount the account was debited or credited by
+    transfers with one of ``codes`` in [``since``, ``until``). A decision whose player has
+    several limits reads their usage in one round trip."""
+    if not windows:
+        return []
+    stmt = _sums_posted_statement(tuple((side, codes) for side, codes, _since in windows))
+    params: dict[str, Any] = {
+        "account_id": account_id,
+        "since": min(since for _side, _codes, since in windows),
+        "until": until,
+    }
+    for i, (_side, _codes, since) in enumerate(windows):
+        params[f"since_{i}"] = since
+    row = session.connection().execute(stmt, params).one()
+    return [int(v) for v in row]
+
+
 def posted_amounts(
     session: Session,
     account_id: str,
@@ -441,6 +465,34 @@ def _sum_posted_statement(side: str, codes: tuple[str, ...]) -> Any:
         ),
         _transfers.c.created_at >= bindparam("since", type_=_transfers.c.created_at.type),
         _transfers.c.created_at < bindparam("until", type_=_transfers.c.created_at.type),
+    )
+
+
+@lru_cache(maxsize=64)
+def _sums_posted_statement(shape: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+    """One conditional sum per window over the account's transfers on either side, built
+    once per shape (the sides and codes fixed in it)."""
+    when = _transfers.c.created_at.type
+    sums = []
+    for i, (side, codes) in enumerate(shape):
+        column = (
+            _transfers.c.debit_account_id if side == "debit" else _transfers.c.credit_account_id
+        )
+        counted = and_(
+            column == bindparam("account_id"),
+            or_(*(_transfers.c.code == code for code in codes)) if codes else false(),
+            _transfers.c.created_at >= bindparam(f"since_{i}", type_=when),
+        )
+        sums.append(func.coalesce(func.sum(case((counted, _transfers.c.amount), else_=0)), 0))
+    account: Any = bindparam("account_id")
+    return select(*sums).where(
+        or_(_transfers.c.debit_account_id == account, _transfers.c.credit_account_id == account),
+        or_(
+            _transfers.c.kind == TransferKind.SINGLE.value,
+            _transfers.c.kind == TransferKind.POST_PENDING.value,
+        ),
+        _transfers.c.created_at >= bindparam("since", type_=when),
+        _transfers.c.created_at < bindparam("until", type_=when),
     )
 
 
@@ -504,7 +556,9 @@ def _id_in(conn: Connection, column: ColumnElement[str], ids: Sequence[str]) -> 
 def _load_transfers(conn: Connection, ids: Iterable[str]) -> dict[str, Transfer]:
     found: dict[str, Transfer] = {}
     for chunk in _chunks(sorted(set(ids))):
-        for row in conn.execute(select(_transfers).where(_id_in(conn, _transfers.c.id, chunk))):
+        # .all(): one fetchall, where iterating the result fetches row by row.
+        stmt = select(_transfers).where(_id_in(conn, _transfers.c.id, chunk))
+        for row in conn.execute(stmt).all():
             found[row.id] = _transfer_from_row(row)
     return found
 
@@ -538,6 +592,10 @@ class _PendingState:
     expires_at: datetime | None
     resolved_by: str | None = None
     new: bool = False  # created by this batch
+
+    def copy(self) -> _PendingState:
+        # dataclasses.replace() cost a settlement of 100,000 bets a second.
+        return _PendingState(self.status, self.expires_at, self.resolved_by, self.new)
 
 
 def _lock_accounts(conn: Connection, ids: Iterable[str]) -> dict[str, _AccountState]:
@@ -593,7 +651,7 @@ def _load_pending_states(conn: Connection, ids: Iterable[str]) -> dict[str, _Pen
     states: dict[str, _PendingState] = {}
     for chunk in _chunks(sorted(set(ids))):
         stmt = select(_pending).where(_id_in(conn, _pending.c.transfer_id, chunk))
-        for row in conn.execute(stmt):
+        for row in conn.execute(stmt).all():
             states[row.transfer_id] = _PendingState(
                 PendingStatus(row.status), row.expires_at, row.resolved_by
             )
@@ -729,7 +787,7 @@ class _Batch:
     def _pending_state(self, pending_id: str) -> _PendingState:
         state = self._pst.get(pending_id)
         if state is None:
-            state = self._pst[pending_id] = dataclasses.replace(self.pending_states[pending_id])
+            state = self._pst[pending_id] = self.pending_states[pending_id].copy()
         return state
 
     # applying
@@ -1006,7 +1064,19 @@ def _write(conn: Connection, batch: _Batch) -> None:
             resolved.append({"b_id": pid, "b_status": st.status.value, "b_by": st.resolved_by})
     if new_pending:
         conn.execute(insert(_pending), new_pending)
-    if resolved:
+    driver = conn.connection.driver_connection
+    if resolved and isinstance(driver, psycopg.Connection):
+        # One statement for all of them (a settlement resolves 100,000 holds at once).
+        with driver.cursor() as cur:
+            cur.execute(
+                _RESOLVE_PENDING_POSTGRESQL,
+                (
+                    [r["b_id"] for r in resolved],
+                    [r["b_status"] for r in resolved],
+                    [r["b_by"] for r in resolved],
+                ),
+            )
+    elif resolved:
         conn.execute(
             update(_pending)
             .where(_pending.c.transfer_id == bindparam("b_id"))
@@ -1014,6 +1084,12 @@ def _write(conn: Connection, batch: _Batch) -> None:
             resolved,
         )
 
+
+_RESOLVE_PENDING_POSTGRESQL = """
+UPDATE ledger_pending_transfers AS p SET status = v.status, resolved_by = v.resolved_by
+  FROM unnest(%b::text[], %b::text[], %b::text[]) AS v(id, status, resolved_by)
+ WHERE p.transfer_id = v.id
+"""
 
 _INSERT_TRANSFERS_SQLITE = (
     f"INSERT INTO ledger_transfers ({', '.join(_TRANSFER_COLUMNS)}) "
@@ -1058,11 +1134,13 @@ def _write_transfers_sqlite(
     )
 
 
+# The arrays go as binary parameters (%b): the text format quotes each element through a
+# regex, a fifth of the time of a batch of 100,000 transfers.
 _UPDATE_ACCOUNTS_POSTGRESQL = """
 UPDATE ledger_accounts AS a
    SET debits_pending = v.dp, debits_posted = v.dpo,
        credits_pending = v.cp, credits_posted = v.cpo
-  FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])
+  FROM unnest(%b::text[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[])
        AS v(id, dp, dpo, cp, cpo)
  WHERE a.id = v.id
 """
@@ -1070,8 +1148,8 @@ UPDATE ledger_accounts AS a
 
 _INSERT_TRANSFERS_POSTGRESQL = f"""
 INSERT INTO ledger_transfers ({", ".join(_TRANSFER_COLUMNS)})
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[],
-                     %s::text[], %s::integer[], %s::text[], %s::text[], %s::timestamptz[])
+SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::bigint[], %b::text[],
+                     %b::text[], %b::integer[], %b::text[], %b::text[], %b::timestamptz[])
 """
 
 
