@@ -3,8 +3,13 @@
 Seeds N players of one brand across the rule base's jurisdictions, each with a cash account
 and a history of deposits, bets and wins spread over the past year; one player in ten has
 deposit, loss and wager limits, one in fifty is on a break, one in a hundred is
-self-excluded. Then W threads ask ``may_bet`` (slots) and ``may_deposit`` for uniformly chosen
-players for S seconds, each decision in its own read of the database, and print one JSON line.
+self-excluded. Then W threads ask ``may_bet`` (slots, 80 %) and ``may_deposit`` for players
+chosen uniformly among the ``--online`` ones (0: all), each decision in its own read session,
+for S seconds: first without the policy cache, then with it, after one untimed decision per
+online player (their first of a session, which fills it). On PostgreSQL it then times how
+long a change committed on another connection takes to reach the cache. One JSON line: the
+cached figures at the top level, both runs and their ratio, the propagation times, and the
+memory the cache took.
 
     python bench/policy.py --database-url sqlite:///var/policy.db --players 100000 \
         --history 24 --seconds 10 --workers 1
@@ -27,8 +32,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.pool import NullPool
 
+from croupier.app.logging import configure_logging
 from croupier.app.tables import metadata
 from croupier.core.players.models import Brand, Player
 from croupier.core.wallet.models import LedgerAccount, LedgerTransfer
@@ -37,6 +44,7 @@ from croupier.kernel.db import Database
 from croupier.kernel.jurisdictions import JURISDICTIONS, Product
 from croupier.kernel.models import ensure_reference_data
 from croupier.policy.compliance import may_bet, may_deposit
+from croupier.policy.compliance.cache import PolicyCache
 from croupier.policy.rg.models import RgExclusion, RgLimit
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -164,33 +172,14 @@ def seed(db: Database, players: int, history: int, rng: random.Random) -> list[s
     return ids
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--players", type=int, default=100_000)
-    parser.add_argument("--history", type=int, default=24, help="transfers per player, past year")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument(
-        "--reuse", action="store_true", help="keep the data an earlier run seeded (same --players)"
-    )
-    args = parser.parse_args()
-
-    rng = random.Random(7)
-    db = Database(args.database_url, pool_size=args.workers + 2)
-    started = time.perf_counter()
-    if args.reuse:
-        ids = [f"ply_{i:08d}" for i in range(args.players)]
-    else:
-        print(f"seeding {args.players} players x {args.history} transfers ...", file=sys.stderr)
-        ids = seed(db, args.players, args.history, rng)
-    seeded_s = time.perf_counter() - started
-    clock = ManualClock(NOW)
-    latencies: list[list[float]] = [[] for _ in range(args.workers)]
-    outcomes: list[dict[str, int]] = [{} for _ in range(args.workers)]
-    errors = [0] * args.workers
-    print(f"deciding with {args.workers} workers for {args.seconds}s ...", file=sys.stderr)
-    deadline = time.perf_counter() + args.seconds
+def _decide(
+    db: Database, ids: list[str], seconds: float, workers: int, clock: ManualClock
+) -> dict[str, Any]:
+    """W threads decide for uniformly chosen players of ``ids`` for ``seconds``."""
+    latencies: list[list[float]] = [[] for _ in range(workers)]
+    outcomes: list[dict[str, int]] = [{} for _ in range(workers)]
+    errors = [0] * workers
+    deadline = time.perf_counter() + seconds
 
     def worker(w: int) -> None:
         local = random.Random(w)
@@ -210,7 +199,7 @@ def main() -> int:
             key = decision.code or "allowed"
             outcomes[w][key] = outcomes[w].get(key, 0) + 1
 
-    threads = [threading.Thread(target=worker, args=(w,)) for w in range(args.workers)]
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(workers)]
     t_start = time.perf_counter()
     for t in threads:
         t.start()
@@ -223,18 +212,127 @@ def main() -> int:
     for o in outcomes:
         for k, v in o.items():
             merged[k] = merged.get(k, 0) + v
+    return {
+        "decisions": n,
+        "decisions_per_second": round(n / elapsed, 1),
+        "p50_ms": round(flat[n // 2] * 1000, 3) if n else 0,
+        "p99_ms": round(flat[min(n - 1, int(n * 0.99))] * 1000, 3) if n else 0,
+        "errors": sum(errors),
+        "outcomes": merged,
+    }
+
+
+def _warm(db: Database, ids: list[str], clock: ManualClock) -> float:
+    """One decision per online player (their first bet of the session), untimed."""
+    started = time.perf_counter()
+    for i, player in enumerate(ids):
+        with db.read_only() as s:
+            may_bet(s, clock, player, Product.SLOTS, UNIT)
+        if i and i % 20_000 == 0:
+            print(f"  warmed {i} players ...", file=sys.stderr)
+    return time.perf_counter() - started
+
+
+def _invalidation_ms(db: Database, cache: PolicyCache, ids: list[str], samples: int) -> list[float]:
+    """PostgreSQL: from the commit of a change to a cached player (on a connection of its own,
+    as another process would) to its eviction from this process's cache."""
+    clock = ManualClock(NOW)
+    other = create_engine(db.url, poolclass=NullPool)
+    took: list[float] = []
+    with other.connect() as conn:
+        for player in random.Random(3).sample(ids, samples):
+            with db.read_only() as s:
+                may_bet(s, clock, player, Product.SLOTS, UNIT)
+            if player not in cache._entries:
+                continue
+            conn.execute(
+                text("UPDATE players SET updated_at = updated_at WHERE id = :p"), {"p": player}
+            )
+            t0 = time.perf_counter()
+            conn.commit()
+            while player in cache._entries:
+                time.sleep(0.00005)
+            took.append((time.perf_counter() - t0) * 1000)
+    other.dispose()
+    return sorted(took)
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux), in MB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--players", type=int, default=100_000)
+    parser.add_argument("--history", type=int, default=24, help="transfers per player, past year")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--online",
+        type=int,
+        default=10_000,
+        help="players playing during the run (decisions choose among them; 0: all players)",
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data an earlier run seeded (same --players)"
+    )
+    args = parser.parse_args()
+    configure_logging("WARNING", json=False)  # stdout carries the one JSON line
+
+    rng = random.Random(7)
+    db = Database(args.database_url, pool_size=args.workers + 2)
+    started = time.perf_counter()
+    if args.reuse:
+        ids = [f"ply_{i:08d}" for i in range(args.players)]
+    else:
+        print(f"seeding {args.players} players x {args.history} transfers ...", file=sys.stderr)
+        ids = seed(db, args.players, args.history, rng)
+    seeded_s = time.perf_counter() - started
+    online = rng.sample(ids, args.online) if 0 < args.online < len(ids) else ids
+    clock = ManualClock(NOW)
+
+    print(f"without the policy cache, {args.workers} workers, {args.seconds}s ...", file=sys.stderr)
+    uncached = _decide(db, online, args.seconds, args.workers, clock)
+    cache = PolicyCache(db, max_players=max(len(online), 1)).attach()
+    if not cache.wait_ready(10):
+        raise SystemExit("the policy cache did not start listening")
+    print(f"warming the cache with {len(online)} online players ...", file=sys.stderr)
+    rss_before = _rss_mb()
+    warm_s = _warm(db, online, clock)
+    cache_mb = _rss_mb() - rss_before
+    print(f"with the policy cache, {args.workers} workers, {args.seconds}s ...", file=sys.stderr)
+    cached = _decide(db, online, args.seconds, args.workers, clock)
+    cached.update(hits=cache.hits, misses=cache.misses, cached_players=len(cache))
+    invalidation = _invalidation_ms(db, cache, online, 200) if db.is_postgresql else []
+    cache.close()
     print(
         json.dumps(
             {
                 "benchmark": "policy",
                 "database": db.dialect,
-                "decisions": n,
-                "decisions_per_second": round(n / elapsed, 1),
-                "p50_ms": round(flat[n // 2] * 1000, 3) if n else 0,
-                "p99_ms": round(flat[min(n - 1, int(n * 0.99))] * 1000, 3) if n else 0,
-                "errors": sum(errors),
-                "outcomes": merged,
+                **{k: cached[k] for k in ("decisions_per_second", "p50_ms", "p99_ms", "errors")},
+                "cached": cached,
+                "uncached": uncached,
+                "ratio": round(
+                    cached["decisions_per_second"] / max(uncached["decisions_per_second"], 1), 2
+                ),
+                "invalidation_ms": {
+                    "samples": len(invalidation),
+                    "p50": round(invalidation[len(invalidation) // 2], 3),
+                    "p99": round(
+                        invalidation[min(len(invalidation) - 1, int(len(invalidation) * 0.99))], 3
+                    ),
+                    "max": round(invalidation[-1], 3),
+                }
+                if invalidation
+                else None,
+                "warm_seconds": round(warm_s, 1),
+                "cache_rss_mb": round(cache_mb, 1),
                 "players": args.players,
+                "online": len(online),
                 "history_per_player": args.history,
                 "workers": args.workers,
                 "seed_seconds": round(seeded_s, 1),

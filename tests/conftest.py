@@ -20,6 +20,7 @@ from croupier.app.tables import metadata
 from croupier.kernel.clock import ManualClock
 from croupier.kernel.db import Database, normalize_database_url
 from croupier.kernel.models import ensure_reference_data
+from croupier.policy.compliance.cache import PolicyCache
 
 POSTGRES_URL = os.environ.get("CROUPIER_TEST_POSTGRES_URL")
 REQUIRE_SERVICES = os.environ.get("CROUPIER_TEST_REQUIRE_SERVICES") == "1"
@@ -83,6 +84,9 @@ def make_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) 
         _truncate_all(db)
     with db.unit_of_work() as session:
         ensure_reference_data(session)
+    # The suite runs with the policy cache on, as production does: a change the cache missed
+    # would show as a wrong decision in the tests of that change.
+    PolicyCache(db).attach().wait_ready(10)
     return db
 
 
@@ -97,6 +101,14 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     database = make_database("sqlite", request, tmp_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def postgresql_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A clean PostgreSQL database, for tests of what only PostgreSQL does."""
+    database = make_database("postgresql", request, tmp_path)
     yield database
     database.dispose()
 

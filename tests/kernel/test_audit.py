@@ -18,7 +18,6 @@ from croupier.kernel.audit import (
 )
 from croupier.kernel.clock import ManualClock
 from croupier.kernel.models import AuditChainHead, AuditRecord
-from tests.conftest import make_database
 
 COLUMNS = (
     "seq",
@@ -213,13 +212,6 @@ def test_verification_changes_nothing(db, clock):
 
 
 # -- portability ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def postgresql_db(request, tmp_path):
-    database = make_database("postgresql", request, tmp_path)
-    yield database
-    database.dispose()
 
 
 def test_records_read_back_identically_on_sqlite_and_postgresql(sqlite_db, postgresql_db):

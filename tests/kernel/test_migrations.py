@@ -8,6 +8,7 @@ by the tests, and dropped at the end.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -23,6 +24,7 @@ from croupier.kernel.audit import GENESIS_HASH
 from croupier.kernel.db import normalize_database_url, null_pool_engine
 from croupier.kernel.models import AuditChainHead, ClockOffset, CurrencyRow
 from croupier.kernel.money import CURRENCIES, Currency
+from croupier.policy.compliance.models import policy_change_triggers
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -154,3 +156,34 @@ def test_the_house_account_table_keeps_room_for_hot_updates(migrated_engine):
         "autovacuum_vacuum_scale_factor": "0.01",
         "autovacuum_vacuum_cost_delay": "0",
     }
+
+
+def _triggers(engine: sa.Engine) -> set[tuple[str, str]]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE NOT t.tgisinternal"
+            )
+        else:
+            rows = conn.exec_driver_sql(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
+            )
+        return {(r[0], r[1]) for r in rows}
+
+
+def test_the_migrated_schema_has_the_policy_change_triggers_of_the_models(migrated_engine):
+    # Autogenerate does not see triggers; the policy cache depends on them.
+    expected = {
+        (m["table"], m["name"])
+        for ddl in policy_change_triggers(migrated_engine.dialect.name)
+        if (m := re.search(r"TRIGGER (?:IF NOT EXISTS )?(?P<name>\w+) .* ON (?P<table>\w+)", ddl))
+    }
+    assert {table for table, _name in expected} >= {
+        "players",
+        "rg_exclusions",
+        "rg_limits",
+        "rg_reality_check_settings",
+        "kyc_status",
+    }
+    assert _triggers(migrated_engine) == expected

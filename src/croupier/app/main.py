@@ -48,6 +48,7 @@ from croupier.kernel.events import OutboxDispatcher
 from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
 from croupier.kernel.rng import default_rng
 from croupier.kernel.web import install_problem_schema, problem_responses
+from croupier.policy.compliance.cache import POLICY_CACHE, PolicyCache
 from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.kyc import KycVendor, subscribe_reverification
 from croupier.policy.compliance.markers import subscribe_markers
@@ -290,6 +291,11 @@ def create_app(
         subscribe_reverification(dispatcher, app_clock)
         subscribe_markers(dispatcher, app_clock)
         app.state.kyc_vendor = KycVendor.of(settings)
+        policy_cache = (
+            PolicyCache(db, max_players=settings.policy_cache_players).attach()
+            if settings.policy_cache_players and POLICY_CACHE not in db.session_info
+            else None
+        )
         dispatcher.install()
         app.state.settings = settings
         app.state.database = db
@@ -305,6 +311,8 @@ def create_app(
         app.state.keyring = Keyring.of(settings)  # production: no keys, no start
         # Game providers' wallet calls share transactions (group commit): one flush per batch.
         app.state.provider_wallet_batcher = UnitOfWorkBatcher(db, "provider-wallet")
+        # Sportsbook bets likewise: each holds its stake against the sportsbook's house account.
+        app.state.sportsbook_batcher = UnitOfWorkBatcher(db, "sportsbook-bets")
         stop_jobs = threading.Event()
         feed_clients: list[HttpFeedClient] = []
         if settings.env is not Environment.TEST:
@@ -400,7 +408,10 @@ def create_app(
                 feed_client.stop()
             await stop_live_odds(live_odds, db)
             app.state.provider_wallet_batcher.close()
+            app.state.sportsbook_batcher.close()
             payments.close()
+            if policy_cache is not None:
+                policy_cache.close()
             if owns_database:
                 db.dispose()
 

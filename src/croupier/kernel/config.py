@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # Group commit: the most transfers the ledger writes in one database transaction.
     ledger_max_batch: int = Field(default=2000, ge=1, le=50_000)
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Players whose policy rows (status, exclusions, limits, KYC level) each process keeps in
+    # memory for the decision before every bet and deposit; 0 reads the database each time.
+    # Kept current by database triggers (docs/operations.md, "The policy cache").
+    policy_cache_players: int = Field(default=100_000, ge=0, le=10_000_000)
     # argon2id cost (RFC 9106 low-memory profile by default).
     password_hash_time_cost: int = Field(default=3, ge=1, le=10)
     password_hash_memory_kib: int = Field(default=65_536, ge=8_192, le=1_048_576)

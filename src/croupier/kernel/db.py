@@ -170,12 +170,20 @@ class Database:
         self.url = normalize_database_url(url)
         self.engine = create_database_engine(self.url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Copied into every session's ``info`` (a process-wide cache a module reads through
+        # the session it is given, say); entries added later reach sessions made after.
+        self.session_info: dict[str, Any] = {}
+        self._sessions = sessionmaker(
+            self.engine, expire_on_commit=False, autoflush=False, info=self.session_info
+        )
         # Reads have their own pool: deferred transactions on SQLite; read-only autocommit
         # connections on PostgreSQL.
         self.read_engine = create_database_engine(self.url, pool_size=pool_size, read_only=True)
-        self._read_sessions = sessionmaker(self.read_engine, autoflush=False)
+        self._read_sessions = sessionmaker(
+            self.read_engine, autoflush=False, info=self.session_info
+        )
         self._after_commit_hooks: list[Callable[[Session], None]] = []
+        self._dispose_hooks: list[Callable[[], None]] = []
 
     @property
     def is_postgresql(self) -> bool:
@@ -236,7 +244,14 @@ class Database:
             session.close()
             connection.close()
 
+    def on_dispose(self, hook: Callable[[], None]) -> None:
+        """Run ``hook()`` when the database is disposed (to stop a thread that uses it)."""
+        self._dispose_hooks.append(hook)
+
     def dispose(self) -> None:
+        for hook in self._dispose_hooks:
+            hook()
+        self._dispose_hooks.clear()
         self.engine.dispose()
         self.read_engine.dispose()
 

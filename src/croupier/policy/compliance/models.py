@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Connection, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from croupier.kernel.db import Base, UTCDateTime
@@ -103,3 +104,71 @@ class KycCheck(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PolicyChange(Base):
+    """SQLite's log of players whose policy rows changed, written by triggers (below) so that
+    every process's ``PolicyCache`` sees a change made by any other. PostgreSQL's triggers
+    notify the ``croupier_policy`` channel instead and leave this table empty."""
+
+    __tablename__ = "policy_changes"
+
+    seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    player_id: Mapped[str] = mapped_column(String(40))
+
+
+# The tables whose rows a policy decision reads, and the column naming their player.
+POLICY_TABLES = {
+    "players": "id",
+    "rg_exclusions": "player_id",
+    "rg_limits": "player_id",
+    "rg_reality_check_settings": "player_id",
+    "kyc_status": "player_id",
+}
+POLICY_CHANNEL = "croupier_policy"
+# SQLite keeps this many changes; a cache further behind than that starts afresh.
+POLICY_CHANGES_KEPT = 10_000
+
+
+def policy_change_triggers(dialect: str) -> list[str]:
+    """The DDL of the triggers that report a change to a player's policy rows."""
+    statements: list[str] = []
+    if dialect == "postgresql":
+        statements.append(
+            "CREATE OR REPLACE FUNCTION croupier_policy_changed() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ "
+            "DECLARE rec jsonb; "
+            "BEGIN "
+            "IF TG_OP = 'DELETE' THEN rec := to_jsonb(OLD); ELSE rec := to_jsonb(NEW); END IF; "
+            f"PERFORM pg_notify('{POLICY_CHANNEL}', rec ->> TG_ARGV[0]); "
+            "RETURN NULL; "
+            "END $$"
+        )
+        for table, column in POLICY_TABLES.items():
+            statements.append(
+                f"CREATE OR REPLACE TRIGGER {table}_policy_changed "
+                f"AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION croupier_policy_changed('{column}')"
+            )
+        return statements
+    for table, column in POLICY_TABLES.items():
+        for change, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_policy_{change.lower()} "
+                f"AFTER {change} ON {table} "
+                f"BEGIN INSERT INTO policy_changes (player_id) VALUES ({row}.{column}); END"
+            )
+    statements.append(
+        "CREATE TRIGGER IF NOT EXISTS policy_changes_prune AFTER INSERT ON policy_changes BEGIN "
+        f"DELETE FROM policy_changes WHERE seq <= NEW.seq - {POLICY_CHANGES_KEPT}; END"
+    )
+    return statements
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _create_policy_change_triggers(target: Any, connection: Connection, **_kw: Any) -> None:
+    """``metadata.create_all`` (tests, benchmarks) gets the triggers the migration creates."""
+    if "policy_changes" not in target.tables:
+        return
+    for statement in policy_change_triggers(connection.dialect.name):
+        connection.exec_driver_sql(statement)

@@ -28,6 +28,7 @@ from croupier.kernel.jurisdictions import (
 )
 from croupier.kernel.money import MAX_AMOUNT, Money
 from croupier.policy.compliance import errors, kyc
+from croupier.policy.compliance.cache import PolicyEntry, cache_of
 from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.registers import PersonToCheck, Registers
 from croupier.policy.rg import service as rg
@@ -54,6 +55,15 @@ class Decision:
     def raise_if_refused(self) -> None:
         if self.refusal is not None:
             raise self.refusal
+
+
+_BET_LIMITS = (LimitKind.WAGER, LimitKind.LOSS, LimitKind.SESSION_TIME)
+
+
+def _cached_entry(session: Session, player_id: str) -> PolicyEntry | None:
+    """The player's rows from the process's policy cache, when one is attached."""
+    cache = cache_of(session)
+    return None if cache is None else cache.entry(session, player_id)
 
 
 def _refused(error: DomainError) -> Decision:
@@ -92,12 +102,15 @@ def _gaming_block(
     return None
 
 
-def _verified_enough(session: Session, player: PlayerView, needed: KycLevel) -> bool:
+def _verified_enough(
+    session: Session, player: PlayerView, needed: KycLevel, entry: PolicyEntry | None = None
+) -> bool:
     """The player's KYC level meets ``needed`` and no re-verification is pending. A player
-    without a KYC record was verified by staff if they activated them (manual checks)."""
+    without a KYC record was verified by staff if they activated them (manual checks).
+    ``entry``: the player's cached rows, which hold the KYC record."""
     if needed is KycLevel.NONE:
         return True
-    recorded = kyc.level_of(session, player.id)
+    recorded = entry.kyc if entry is not None else kyc.level_of(session, player.id)
     if recorded is None:
         return player.status is not PlayerStatus.PENDING_VERIFICATION
     level, reverification = recorded
@@ -203,13 +216,16 @@ def may_deposit(
     decision allows what is left under the limit and says so.
     """
     _check_amount(amount)
-    state = rg.gaming_state(session, clock, player_id, (LimitKind.DEPOSIT,))
+    entry = _cached_entry(session, player_id)
+    state = rg.gaming_state(
+        session, clock, player_id, (LimitKind.DEPOSIT,), rows=None if entry is None else entry.rows
+    )
     player = state.player
     rules = jurisdiction(player.jurisdiction)
     block = _gaming_block(session, clock, player, state.exclusions)
     if block is not None:
         return _refused(block)
-    if not _verified_enough(session, player, rules.kyc_before_deposit):
+    if not _verified_enough(session, player, rules.kyc_before_deposit, entry):
         return _refused(
             errors.VerificationRequired(
                 f"{rules.name} requires {rules.kyc_before_deposit.value} before a deposit.",
@@ -250,8 +266,9 @@ def may_bet(
     2 GBP for ages 18-24), and beyond the player's wager or loss limits.
     """
     _check_amount(stake)
+    entry = _cached_entry(session, player_id)
     state = rg.gaming_state(
-        session, clock, player_id, (LimitKind.WAGER, LimitKind.LOSS, LimitKind.SESSION_TIME)
+        session, clock, player_id, _BET_LIMITS, rows=None if entry is None else entry.rows
     )
     player = state.player
     rules = jurisdiction(player.jurisdiction)

@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, and_, bindparam, false, or_, select
+from sqlalchemy import Row, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import (
@@ -31,7 +30,7 @@ from croupier.core.players import (
     session_started_at,
 )
 from croupier.core.players.models import Player
-from croupier.core.wallet import sum_posted
+from croupier.core.wallet import sum_posted, sums_posted
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
 from croupier.kernel.errors import InvalidRequest
@@ -124,25 +123,6 @@ def _rules(player: PlayerView) -> Jurisdiction:
     return jurisdiction(player.jurisdiction)
 
 
-def usage(
-    session: Session, player: PlayerView, kind: LimitKind, since: datetime, until: datetime
-) -> int:
-    """What a limit of ``kind`` counts between ``since`` and ``until``: gross deposits, total
-    stakes, net losses (stakes minus wins, never below zero), or minutes logged in."""
-    if kind is LimitKind.SESSION_TIME:
-        return minutes_logged_in(session, player.id, since, until)
-    account = player.cash_account_id
-    if kind is LimitKind.DEPOSIT:
-        return sum_posted(
-            session, account, side="credit", codes=DEPOSIT_CODES, since=since, until=until
-        )
-    stakes = sum_posted(session, account, side="debit", codes=BET_CODES, since=since, until=until)
-    if kind is LimitKind.WAGER:
-        return stakes
-    wins = sum_posted(session, account, side="credit", codes=WIN_CODES, since=since, until=until)
-    return max(0, stakes - wins)
-
-
 class _LimitRow(NamedTuple):
     kind: str
     period: str
@@ -165,12 +145,15 @@ class _ExclusionRow(NamedTuple):
 def _view(
     session: Session, player: PlayerView, row: RgLimit | Row[Any] | _LimitRow, now: datetime
 ) -> LimitView:
-    period = LimitPeriod(row.period)
-    start, end = period_bounds(row.anchor_at, period, now)
-    used = usage(session, player, LimitKind(row.kind), start, now + timedelta(microseconds=1))
+    return _views(session, player, [row], now)[0]
+
+
+def _limit_view(
+    row: RgLimit | Row[Any] | _LimitRow, start: datetime, end: datetime, used: int
+) -> LimitView:
     return LimitView(
         kind=LimitKind(row.kind),
-        period=period,
+        period=LimitPeriod(row.period),
         amount=row.amount,
         used=used,
         remaining=max(0, row.amount - used),
@@ -180,6 +163,43 @@ def _view(
         pending_effective_at=row.pending_effective_at,
         set_by=row.set_by,
     )
+
+
+def _views(
+    session: Session,
+    player: PlayerView,
+    limits: Sequence[RgLimit | Row[Any] | _LimitRow],
+    now: datetime,
+) -> list[LimitView]:
+    """Limits with what their current periods have used: gross deposits, total stakes, net
+    losses (stakes minus wins, never below zero) from the ledger, all in one statement, or
+    minutes logged in."""
+    until = now + timedelta(microseconds=1)
+    starts = [period_bounds(r.anchor_at, LimitPeriod(r.period), now) for r in limits]
+    windows: dict[tuple[str, tuple[str, ...], datetime], int] = {}
+    for row, (start, _end) in zip(limits, starts, strict=True):
+        for side, codes in _USAGE_WINDOWS.get(LimitKind(row.kind), ()):
+            windows.setdefault((side, codes, start), len(windows))
+    sums = sums_posted(session, player.cash_account_id, list(windows), until=until)
+    views = []
+    for row, (start, end) in zip(limits, starts, strict=True):
+        kind = LimitKind(row.kind)
+        if kind is LimitKind.SESSION_TIME:
+            used = minutes_logged_in(session, player.id, start, until)
+        else:
+            parts = [sums[windows[(side, codes, start)]] for side, codes in _USAGE_WINDOWS[kind]]
+            used = max(0, parts[0] - parts[1]) if kind is LimitKind.LOSS else parts[0]
+        views.append(_limit_view(row, start, end, used))
+    return views
+
+
+# What each money limit counts: the side of the player's cash account and the transfer
+# codes; a loss is stakes minus wins.
+_USAGE_WINDOWS: dict[LimitKind, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    LimitKind.DEPOSIT: (("credit", DEPOSIT_CODES),),
+    LimitKind.WAGER: (("debit", BET_CODES),),
+    LimitKind.LOSS: (("debit", BET_CODES), ("credit", WIN_CODES)),
+}
 
 
 def list_limits(session: Session, clock: Clock, player_id: str) -> list[LimitView]:
@@ -411,25 +431,25 @@ class GamingState:
     reality_check_minutes: int | None  # the interval in force (jurisdiction's or player's)
 
 
-def gaming_state(
-    session: Session, clock: Clock, player_id: str, kinds: tuple[LimitKind, ...]
-) -> GamingState:
-    """The player, their exclusions in force and their limits of ``kinds`` with usage.
+@dataclass(frozen=True, slots=True)
+class PolicyRows:
+    """A player's rows that decisions read, as stored: nothing of the clock applied, so a
+    process may keep them (``compliance.PolicyCache``) until one of them changes."""
 
-    One statement (the player outer-joined to their open exclusions and their limits) where
-    reading each apart took three: on PostgreSQL every statement is a round trip, and a policy
-    decision runs before every bet. Usage is then read only for the limits found.
-    Raises ``PlayerNotFound`` like ``get_player``.
-    """
-    rows: Sequence[Any] = (
-        session.connection().execute(_gaming_state_statement(kinds), {"player_id": player_id}).all()
-    )
+    player: PlayerView
+    exclusions: tuple[_ExclusionRow, ...]  # not ended, by start
+    limits: tuple[_LimitRow, ...]  # every kind, by (kind, period, set_by)
+    rc_interval_minutes: int | None  # the player's own reality-check interval
+
+
+def read_policy_rows(session: Session, player_id: str) -> PolicyRows:
+    """The player, their open exclusions, all their limits and their reality-check setting,
+    in one statement (the player outer-joined to the rest): on PostgreSQL every statement is
+    a round trip, and a policy decision runs before every bet. Raises ``PlayerNotFound``
+    like ``get_player``."""
+    rows: Sequence[Any] = session.connection().execute(_POLICY_ROWS, {"player_id": player_id}).all()
     if not rows:
-        player = get_player(session, player_id, brand_scope=None)
-        return GamingState(player, [], [], _rules(player).reality_check_minutes)
-    player = player_view_of_row(rows[0])
-    rules = _rules(player)
-    now = clock.now()
+        return PolicyRows(get_player(session, player_id, brand_scope=None), (), (), None)
     exclusions: dict[str, _ExclusionRow] = {}
     limits: dict[tuple[str, str, str], _LimitRow] = {}
     for r in rows:
@@ -447,54 +467,66 @@ def gaming_state(
                 r.l_pending_effective_at,
                 r.l_set_by,
             )
-    in_force = [
-        v
-        for v in (
-            _exclusion_view(x, rules, now)
-            for x in sorted(exclusions.values(), key=lambda x: x.starts_at)
-        )
-        if v.in_force
-    ]
-    views = [_view(session, player, limits[key], now) for key in sorted(limits)]
-    interval = effective_reality_check_minutes(rules, rows[0].rc_interval_minutes)
+    return PolicyRows(
+        player_view_of_row(rows[0]),
+        tuple(sorted(exclusions.values(), key=lambda x: x.starts_at)),
+        tuple(limits[key] for key in sorted(limits)),
+        rows[0].rc_interval_minutes,
+    )
+
+
+def gaming_state(
+    session: Session,
+    clock: Clock,
+    player_id: str,
+    kinds: tuple[LimitKind, ...],
+    *,
+    rows: PolicyRows | None = None,
+) -> GamingState:
+    """The player, their exclusions in force and their limits of ``kinds`` with usage, from
+    ``rows`` (a cached read) or read now. Usage is read only for the limits of ``kinds``.
+    Raises ``PlayerNotFound`` like ``get_player``.
+    """
+    if rows is None:
+        rows = read_policy_rows(session, player_id)
+    player = rows.player
+    rules = _rules(player)
+    now = clock.now()
+    in_force = [v for v in (_exclusion_view(x, rules, now) for x in rows.exclusions) if v.in_force]
+    views = _views(session, player, [r for r in rows.limits if LimitKind(r.kind) in kinds], now)
+    interval = effective_reality_check_minutes(rules, rows.rc_interval_minutes)
     return GamingState(player, in_force, views, interval)
 
 
 _x = RgExclusion.__table__.alias("x")
 _l = RgLimit.__table__.alias("l")
 _rc = RgRealityCheckSetting.__table__.alias("rc")
-
-
-@lru_cache(maxsize=16)
-def _gaming_state_statement(kinds: tuple[LimitKind, ...]) -> Select[Any]:
-    """The statement for one set of limit kinds, built once: the kinds are fixed in it (an
-    expanding ``IN`` list is re-rendered on every execution, which showed in profiles)."""
-    players = Player.__table__
-    kind_is_asked = or_(*(_l.c.kind == kind.value for kind in kinds)) if kinds else false()
-    return (
-        select(
-            *PLAYER_VIEW_COLUMNS,
-            _x.c.id.label("x_id"),
-            _x.c.kind.label("x_kind"),
-            _x.c.starts_at.label("x_starts_at"),
-            _x.c.ends_at.label("x_ends_at"),
-            _x.c.end_requested_at.label("x_end_requested_at"),
-            _l.c.kind.label("l_kind"),
-            _l.c.period.label("l_period"),
-            _l.c.set_by.label("l_set_by"),
-            _l.c.amount.label("l_amount"),
-            _l.c.anchor_at.label("l_anchor_at"),
-            _l.c.pending_amount.label("l_pending_amount"),
-            _l.c.pending_effective_at.label("l_pending_effective_at"),
-            _rc.c.interval_minutes.label("rc_interval_minutes"),
-        )
-        .select_from(
-            players.outerjoin(_rc, _rc.c.player_id == players.c.id)
-            .outerjoin(_x, and_(_x.c.player_id == players.c.id, _x.c.ended_at.is_(None)))
-            .outerjoin(_l, and_(_l.c.player_id == players.c.id, kind_is_asked))
-        )
-        .where(players.c.id == bindparam("player_id"))
+_players = Player.__table__
+# Built once: statement construction showed in the decision profiles.
+_POLICY_ROWS = (
+    select(
+        *PLAYER_VIEW_COLUMNS,
+        _x.c.id.label("x_id"),
+        _x.c.kind.label("x_kind"),
+        _x.c.starts_at.label("x_starts_at"),
+        _x.c.ends_at.label("x_ends_at"),
+        _x.c.end_requested_at.label("x_end_requested_at"),
+        _l.c.kind.label("l_kind"),
+        _l.c.period.label("l_period"),
+        _l.c.set_by.label("l_set_by"),
+        _l.c.amount.label("l_amount"),
+        _l.c.anchor_at.label("l_anchor_at"),
+        _l.c.pending_amount.label("l_pending_amount"),
+        _l.c.pending_effective_at.label("l_pending_effective_at"),
+        _rc.c.interval_minutes.label("rc_interval_minutes"),
     )
+    .select_from(
+        _players.outerjoin(_rc, _rc.c.player_id == _players.c.id)
+        .outerjoin(_x, and_(_x.c.player_id == _players.c.id, _x.c.ended_at.is_(None)))
+        .outerjoin(_l, _l.c.player_id == _players.c.id)
+    )
+    .where(_players.c.id == bindparam("player_id"))
+)
 
 
 def take_timeout(
