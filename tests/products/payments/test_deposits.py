@@ -319,3 +319,28 @@ def test_a_deposit_over_the_players_limit_is_refused_and_nothing_is_recorded(
         deposit(db, clock, runtime, player, 30 * UNIT)
     assert counts(db) == before
     assert balance(db, player) == 30 * UNIT
+
+
+def test_where_partial_acceptance_is_allowed_a_deposit_is_cut_to_the_limit_and_says_so(
+    db: Database, clock: ManualClock, runtime: PaymentsRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No shipped jurisdiction allows it (each says why in its file); GLI-19 §2.5.6 does if the
+    # player is told. A jurisdiction that does:
+    from croupier.kernel.jurisdictions import LimitKind, LimitPeriod, jurisdiction
+    from croupier.policy.compliance import service as policy
+
+    lenient = jurisdiction("MT").model_copy(update={"partial_acceptance_at_limit": True})
+    monkeypatch.setattr(policy, "jurisdiction", lambda _code: lenient)
+    player = player_in(db, clock, "MT")
+    with db.unit_of_work() as s:
+        rg.set_limit(
+            s, clock, player.id, LimitKind.DEPOSIT, LimitPeriod.DAY, 25 * UNIT, actor="test"
+        )
+
+    view = deposit(db, clock, runtime, player, 40 * UNIT)
+
+    assert (view.status, view.amount, view.partial) == ("captured", 25 * UNIT, True)
+    assert view.reason is None
+    assert balance(db, player) == 25 * UNIT
+    with db.read_only() as s:  # and it stays so, read back later
+        assert orchestration.service.payment_view(s, view.id).partial is True

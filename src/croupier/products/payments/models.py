@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from croupier.kernel.db import Base, UTCDateTime
@@ -61,6 +71,9 @@ class Payment(Base):
     status: Mapped[str] = mapped_column(String(20))
     # Why it is in its state now (a decline code, "risk.declined", "psp unavailable", ...).
     reason: Mapped[str | None] = mapped_column(String(200))
+    # A deposit cut to what the deposit limit left (partial acceptance, GLI-19 §2.5.6): the
+    # player is told, whatever happens to it later.
+    partial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     psp: Mapped[str | None] = mapped_column(String(40))  # the PSP holding it, once sent
     psp_reference: Mapped[str | None] = mapped_column(String(100))
     redirect_url: Mapped[str | None] = mapped_column(String(500))

@@ -19,7 +19,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -297,11 +297,7 @@ def deposit(
         _place(db, clock, runtime, view.id, instrument, return_url=return_url)
     with db.read_only() as session:
         result = service.payment_view(session, view.id)
-    return result if not view.partial else _with_partial(result)
-
-
-def _with_partial(view: service.PaymentView) -> service.PaymentView:
-    return replace(view, partial=True)
+    return result
 
 
 def withdraw(

@@ -38,6 +38,7 @@ from croupier.core.wallet import (
     create_transfers,
     get_balance,
     platform_account,
+    take_back,
 )
 from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.audit import record_event
@@ -254,7 +255,7 @@ def _view(session: Session, p: Payment, *, history: bool = False) -> PaymentView
         created_at=p.created_at,
         updated_at=p.updated_at,
         transitions=transitions,
-        partial=p.reason == "partial: limit",
+        partial=p.partial,
     )
 
 
@@ -362,18 +363,6 @@ def _clearing(session: Session, clock: Clock, currency: str, name: str) -> str:
     ).id
 
 
-def _receivable(session: Session, clock: Clock, player: PlayerView) -> str:
-    # What a player owes the house (a chargeback of money they had spent): an account of its
-    # own that may go negative, so their cash account never does.
-    return platform_account(
-        session,
-        clock,
-        kind=AccountKind.PLAYER_RECEIVABLE,
-        currency_code=player.currency,
-        name=f"receivable:{player.id}",
-    ).id
-
-
 def _ledger_for(session: Session, clock: Clock, payment: Payment, to: PaymentStatus) -> None:
     player = get_player(session, payment.player_id, brand_scope=None)
     moves: list[NewTransfer] = []
@@ -439,47 +428,21 @@ def _reverse_deposit(
     """Take a captured deposit back: from the player's cash as far as it goes, the rest as a
     receivable (the player owes it). Retried if a bet takes the cash in between."""
     assert payment.psp is not None
-    clearing = _clearing(session, clock, payment.currency, f"psp:{payment.psp}")
-    for _ in range(5):
-        available = get_balance(session, player.cash_account_id).available
-        from_cash = min(max(available, 0), payment.amount)
-        owed = payment.amount - from_cash
-        moves = []
-        if from_cash:
-            moves.append(
-                NewTransfer(
-                    id=f"pay:{payment.id}:{what}",
-                    debit_account_id=player.cash_account_id,
-                    credit_account_id=clearing,
-                    amount=from_cash,
-                    currency=payment.currency,
-                    code=what,
-                    reference=payment.id,
-                    linked=bool(owed),
-                )
-            )
-        if owed:
-            moves.append(
-                NewTransfer(
-                    id=f"pay:{payment.id}:{what}:receivable",
-                    debit_account_id=_receivable(session, clock, player),
-                    credit_account_id=clearing,
-                    amount=owed,
-                    currency=payment.currency,
-                    code=f"{what}_receivable",
-                    reference=payment.id,
-                )
-            )
-        results = create_transfers(session, clock, moves)
-        if all(r.ok for r in results):
-            if owed:
-                log.warning("payment.receivable_recorded", payment=payment.id, owed=owed)
-            return
-        if not any(isinstance(r.error, ledger_errors.InsufficientFunds) for r in results):
-            results[0].unwrap()
-            for r in results:
-                r.unwrap()
-    raise errors.InvalidState("The player's balance kept changing; try again.")
+    try:
+        take_back(
+            session,
+            clock,
+            transfer_id=f"pay:{payment.id}:{what}",
+            player_id=player.id,
+            cash_account_id=player.cash_account_id,
+            to_account_id=_clearing(session, clock, payment.currency, f"psp:{payment.psp}"),
+            amount=payment.amount,
+            currency=payment.currency,
+            code=what,
+            reference=payment.id,
+        )
+    except ledger_errors.InsufficientFunds as exc:
+        raise errors.InvalidState("The player's balance kept changing; try again.") from exc
 
 
 # -- deposits ---------------------------------------------------------------------------------
@@ -683,7 +646,8 @@ def create_deposit(
         amount_minor=amount_minor,
         amount=amount,
         status=S.CREATED.value,
-        reason="partial: limit" if partial else None,
+        reason=None,
+        partial=partial,
         country=(request.ip_country or player.country)[:2],
         approvals_needed=0,
         deadline_at=now + timedelta(seconds=config.deposits.deadline_seconds),
