@@ -104,7 +104,7 @@ def serve(port: int) -> None:
         "sportsbook:make_app", app_dir=str(HERE), factory=True, host="127.0.0.1", port=port,
         log_config=None, access_log=False, backlog=16384,
         # The bench's raw clients do not answer protocol pings: none are sent.
-        ws_ping_interval=None,
+        ws_ping_interval=None, ws=os.environ.get("BENCH_WS", "auto"),
     )  # fmt: skip
 
 
@@ -366,9 +366,9 @@ def bench_settlement(args: argparse.Namespace) -> dict[str, Any]:
     from croupier.core.wallet import NewTransfer, TransferKind, create_transfers
     from croupier.kernel.clock import SystemClock
     from croupier.kernel.db import Database
-    from croupier.products.sportsbook import settlement
+    from croupier.products.sportsbook import exposure, settlement
     from croupier.products.sportsbook.betting import _house
-    from croupier.products.sportsbook.models import Bet, BetLeg, BetStatus
+    from croupier.products.sportsbook.models import Bet, BetLeg, BetStatus, SelectionExposure
 
     n = args.bets
     players = max(1, n // 100)
@@ -395,6 +395,17 @@ def bench_settlement(args: argparse.Namespace) -> dict[str, Any]:
                 insert(BetLeg),
                 [{"bet_id": b, "selection_id": sel.id, "odds": sel.odds} for b, _p, sel in part],
             )
+        # What placing them would have kept: each selection's open stakes and liability.
+        held: dict[str, list[int]] = {}
+        for _b, _p, sel in bets:
+            row = held.setdefault(sel.id, [0, 0])
+            row[0] += UNIT
+            row[1] += int(UNIT * float(sel.odds)) - UNIT
+        conn.execute(
+            insert(SelectionExposure),
+            [{"selection_id": sid, "open_stakes": st, "open_liability": li}
+             for sid, (st, li) in held.items()],
+        )  # fmt: skip
     holds_started = time.perf_counter()
     for chunk in range(0, n, 5_000):
         with db.unit_of_work() as s:
@@ -425,9 +436,13 @@ def bench_settlement(args: argparse.Namespace) -> dict[str, Any]:
         import pstats
 
         profiler.disable()
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(40)
+        if os.environ.get("BENCH_PROFILE_CALLERS"):
+            stats.print_callers(os.environ["BENCH_PROFILE_CALLERS"])
     with db.read_only() as s:
         left = s.scalar(select(func.count()).select_from(Bet).where(Bet.status == "accepted"))
+        drift = len(exposure.drift(s))
     db.dispose()
     return {
         "bets": n,
@@ -437,6 +452,7 @@ def bench_settlement(args: argparse.Namespace) -> dict[str, Any]:
         "bets_settled": report.bets_settled,
         "paid": report.paid,
         "left_open": left,
+        "exposure_drift": drift,
         "ledger_baseline_seconds": round(holds_seconds, 2),
         "ratio_to_ledger_baseline": round(seconds / holds_seconds, 3),
         "target_met": seconds < 10 and report.bets_settled == n,

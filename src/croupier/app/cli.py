@@ -35,6 +35,7 @@ from croupier.products.aggregation.cli import (
 from croupier.products.payments.cli import payments_app
 from croupier.products.rgs.cli import fair_app, games_app
 from croupier.products.rgs.crash.cli import crash_app
+from croupier.products.sportsbook.cli import sportsbook_app
 
 if TYPE_CHECKING:
     from croupier.simulators.caleta_game_server import Progress
@@ -67,6 +68,7 @@ games_app.command("rtp")(games_rtp)
 games_app.command("close-stale-rounds")(games_close_stale_rounds)
 app.add_typer(game_app, name="game")
 app.add_typer(payments_app, name="payments")
+app.add_typer(sportsbook_app, name="sportsbook")
 demo_app = typer.Typer(help="Demo data for trying croupier.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 

@@ -16,6 +16,7 @@ from croupier.products.sportsbook import (
     betting,
     catalogue,
     errors,
+    exposure,
     match_model,
     pricing,
     settlement,
@@ -140,6 +141,7 @@ def test_a_builder_bet_pays_when_every_leg_wins_and_nothing_otherwise(
         assert get_balance(s, winner.cash_account_id).posted == 90 * UNIT + won.potential_return
         assert get_balance(s, loser.cash_account_id).posted == 90 * UNIT
         assert verify_ledger(s) == []
+        assert exposure.drift(s) == []  # the kept exposure is the open bets' sum
     assert lost.status == "accepted"
 
 

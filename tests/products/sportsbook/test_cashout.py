@@ -23,7 +23,7 @@ from croupier.core.wallet import AccountKind, get_balance, platform_account, ver
 from croupier.core.wallet.models import LedgerTransfer
 from croupier.kernel.clock import ManualClock
 from croupier.kernel.db import Database
-from croupier.products.sportsbook import cashout, catalogue, errors, settlement
+from croupier.products.sportsbook import cashout, catalogue, errors, exposure, settlement
 from croupier.products.sportsbook.models import Bet, CashOut, MarketStatus, Sport
 from tests.core.players.player_fixtures import assert_problem, logged_in, make_brand, register
 from tests.http_fixtures import make_client
@@ -126,6 +126,7 @@ def footprint(db: Database) -> tuple[int, int]:
 def ledger_ok(db: Database) -> None:
     with db.read_only() as s:
         assert verify_ledger(s) == []
+        assert exposure.drift(s) == []  # the kept exposure is the open bets' sum
 
 
 # 10.00 on the home win at 2.0; then the prices move to 1.5 / 4 / 6 (implied 2/3 + 1/4 + 1/6

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from croupier.core.wallet import get_balance, verify_ledger
 from croupier.kernel.clock import SystemClock
 from croupier.kernel.db import Database
-from croupier.products.sportsbook import betting
+from croupier.products.sportsbook import betting, exposure
 from croupier.products.sportsbook.feed import HttpFeedClient
 from croupier.products.sportsbook.feed_consumer import FeedConsumer
 from croupier.products.sportsbook.models import Market, Selection, SportEvent
@@ -117,6 +117,7 @@ def test_a_fed_match_is_priced_and_its_result_settles_a_pre_match_bet(
         won = int(price_value(price) * 10 * UNIT)
         assert get_balance(s, player.cash_account_id).posted == 100 * UNIT - 10 * UNIT + won
         assert verify_ledger(s) == []
+        assert exposure.drift(s) == []  # the kept exposure is the open bets' sum
     assert consumer.skipped.get("unknown_event", 0) == 0
     assert bet.status == "accepted"
 

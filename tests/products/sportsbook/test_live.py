@@ -16,7 +16,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from croupier.kernel.clock import ManualClock
 from croupier.kernel.db import Database
-from croupier.products.sportsbook import catalogue, live
+from croupier.products.sportsbook import catalogue, live, settlement
 from croupier.products.sportsbook.models import EventStatus, MarketStatus
 from tests.http_fixtures import ServedApp
 from tests.products.sportsbook.book_fixtures import Fixture, fixture
@@ -125,6 +125,23 @@ def test_an_override_and_the_event_going_live_reach_the_subscriber(
         with db.unit_of_work() as s:
             catalogue.set_prices(s, clock, game.match_odds.id, {"1": "2.5"})
         assert nothing_more(ws)
+
+
+def test_a_settled_and_a_voided_market_reach_the_subscriber(
+    sqlite_db: Database, clock: ManualClock
+) -> None:
+    db = sqlite_db
+    game = fixture(db, clock)
+    with ServedApp(db, clock) as app, subscribed(app, game.event_id) as ws:
+        with db.unit_of_work() as s:
+            settlement.settle_market(
+                s, clock, game.match_odds.id, {"home": 1, "away": 0}, actor="trader"
+            )
+        settled = receive(ws)
+        assert (settled["market_id"], settled["status"]) == (game.match_odds.id, "settled")
+        with db.unit_of_work() as s:
+            settlement.void_market(s, clock, game.match_odds.id, actor="trader", reason="error")
+        assert receive(ws)["status"] == "void"
 
 
 def test_an_unsubscribed_event_stops(sqlite_db: Database, clock: ManualClock) -> None:

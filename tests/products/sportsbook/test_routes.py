@@ -4,18 +4,23 @@ liability)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from croupier.core.players import activate_player, get_player
 from croupier.kernel.clock import ManualClock
 from croupier.kernel.db import Database
+from croupier.products.sportsbook import exposure
 from tests.core.players.player_fixtures import assert_problem, logged_in, make_brand, register
-from tests.http_fixtures import make_client, operator_token
+from tests.core.wallet.ledger_fixtures import assert_ledger_verifies
+from tests.http_fixtures import ServedApp, make_client, operator_token
 from tests.policy.policy_fixtures import UNIT, move
 from tests.products.sportsbook.book_fixtures import Fixture, fixture
 
@@ -115,8 +120,8 @@ def test_a_trader_suspends_overrides_settles_corrects_and_voids(
     assert priced.json()["odds"] == "2.6", priced.text
     bet = client.post(f"{API}/bets", json=slip(fx, prices={fx.sel("1"): "2.6"})).json()
     assert bet["potential_return"] == 26 * UNIT
-    exposure = client.get(f"{BO}/events/{fx.event_id}/liability", headers=trader).json()
-    home = next(row for row in exposure if row["code"] == "1")
+    rows = client.get(f"{BO}/events/{fx.event_id}/liability", headers=trader).json()
+    home = next(row for row in rows if row["code"] == "1")
     assert (home["stakes"], home["liability"]) == (10 * UNIT, 16 * UNIT)
     settled = client.post(
         f"{BO}/markets/{market}/result",
@@ -171,3 +176,33 @@ def test_stake_factors_and_permissions(
         f"{BO}/markets/{fx.match_odds.id}/suspend", json={"reason": "x" * 5}, headers=finance
     )
     assert_problem(denied, 403, "auth.permission_denied")
+
+
+def test_slips_sent_at_once_share_commits_and_never_overspend(
+    world: tuple[TestClient, Fixture, dict[str, str]], db: Database, clock: ManualClock
+) -> None:
+    # Bets go through the process's group commit: 30 slips of 10 against 100 at once place
+    # exactly 10, refuse the rest with nothing held, and a slip sent again is the same bet.
+    client, fx, _ = world
+    headers = {"Authorization": client.headers["Authorization"]}
+    with ServedApp(db, clock) as served:
+
+        def send(n: int) -> httpx.Response:
+            with httpx.Client(base_url=served.url, headers=headers, timeout=30) as http:
+                return http.post(f"{API}/bets", json=slip(fx, id=f"slip-{n % 30}"))
+
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(send, range(30)))
+        codes = Counter(
+            a.status_code if a.status_code == 201 else a.json()["code"] for a in answers
+        )
+        assert codes == {201: 10, "sportsbook.insufficient_funds": 20}
+        placed = {a.json()["client_id"]: a.json()["id"] for a in answers if a.status_code == 201}
+        with ThreadPoolExecutor(16) as pool:
+            again = list(pool.map(send, [int(c.split("-")[1]) for c in placed]))
+        assert {a.json()["client_id"]: a.json()["id"] for a in again} == placed
+    assert client.get("/api/v1/me").json()["balance"]["available"] == 0
+    assert len(client.get(f"{API}/bets").json()) == 10
+    assert_ledger_verifies(db)
+    with db.read_only() as s:
+        assert exposure.drift(s) == []

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from croupier.core.wallet import AccountKind, get_balance, platform_account, verify_ledger
 from croupier.kernel.clock import ManualClock
 from croupier.kernel.db import Database
-from croupier.products.sportsbook import catalogue, settlement
+from croupier.products.sportsbook import catalogue, exposure, settlement
 from croupier.products.sportsbook.models import Bet, EventStatus, Sport
 from tests.policy.policy_fixtures import UNIT
 from tests.products.sportsbook.book_fixtures import bettor, fixture
@@ -28,6 +28,7 @@ def posted(db: Database, account: str) -> int:
 def ledger_ok(db: Database) -> None:
     with db.read_only() as s:
         assert verify_ledger(s) == []
+        assert exposure.drift(s) == []  # the kept exposure is the open bets' sum
 
 
 def settle(

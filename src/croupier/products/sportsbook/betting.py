@@ -42,7 +42,7 @@ from croupier.kernel.money import MAX_AMOUNT
 from croupier.policy import compliance
 from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.registers import Registers
-from croupier.products.sportsbook import bet_builder, errors
+from croupier.products.sportsbook import bet_builder, errors, exposure
 from croupier.products.sportsbook import bets as bet_math
 from croupier.products.sportsbook.catalogue import odds_text, offered, parse_odds
 from croupier.products.sportsbook.models import (
@@ -54,6 +54,7 @@ from croupier.products.sportsbook.models import (
     MarketStatus,
     PlayerStakeFactor,
     Selection,
+    SelectionExposure,
     SportEvent,
 )
 
@@ -194,20 +195,6 @@ def _stake_factor(session: Session, player_id: str) -> Fraction:
     return Fraction(Decimal(row.factor)) if row is not None else Fraction(1)
 
 
-def _open_liability(session: Session, selection_id: str) -> int:
-    """What the book may pay out, beyond the stakes, on bets still open on a selection (a
-    multiple counts whole against each of its selections: a cautious bound)."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(Bet.potential_return - Bet.stake), 0))
-        .join(BetLeg, BetLeg.bet_id == Bet.id)
-        .where(
-            BetLeg.selection_id == selection_id,
-            Bet.status.in_([BetStatus.PENDING.value, BetStatus.ACCEPTED.value]),
-        )
-    )
-    return int(total or 0)
-
-
 @dataclass(frozen=True, slots=True)
 class _Plan:
     kind: str
@@ -254,9 +241,8 @@ def max_stake_per_line(
     selection over what one unit of stake could win, times the player's stake factor."""
     if potential_per_unit <= lines:
         return MAX_AMOUNT
-    room = min(
-        leg.market.liability_limit - _open_liability(session, leg.selection.id) for leg in legs
-    )
+    held = exposure.open_liability(session, (leg.selection.id for leg in legs))
+    room = min(leg.market.liability_limit - held[leg.selection.id] for leg in legs)
     per_unit_win = potential_per_unit - lines  # winnings per unit staked on each line
     factor = _stake_factor(session, player_id)
     return max(0, int(Fraction(max(room, 0)) / per_unit_win * factor))
@@ -351,6 +337,12 @@ def place_bet(
     if isinstance(hold.error, ledger_errors.InsufficientFunds):
         raise errors.InsufficientFunds()
     hold.unwrap()
+    exposure.change(
+        session,
+        exposure.of_bet(
+            (leg.selection.id for leg in legs), bet.stake, bet.potential_return, sign=1
+        ),
+    )
     session.flush()
     return bet_view(session, bet), True
 
@@ -379,6 +371,12 @@ def accept_due_bets(session: Session, clock: Clock, *, limit: int = 500) -> int:
         except errors.SportsbookError as refusal:
             bet.status = BetStatus.REFUSED.value
             bet.void_reason = refusal.detail[:200]
+            exposure.change(
+                session,
+                exposure.of_bet(
+                    (leg.selection_id for leg in legs), bet.stake, bet.potential_return, sign=-1
+                ),
+            )
             create_transfers(
                 session,
                 clock,
@@ -458,24 +456,19 @@ class SelectionLiability:
 
 def liability(session: Session, event_id: str) -> list[SelectionLiability]:
     """The book's exposure on an event, per selection (traders; a multiple counts whole
-    against each of its selections); sum it per market or for the event as needed."""
+    against each of its selections); sum it per market or for the event as needed. Read from
+    the kept counters (``exposure``), one row per selection."""
     rows = session.execute(
         select(
             Selection.market_id,
             Selection.id,
             Selection.code,
-            func.coalesce(func.sum(Bet.stake), 0),
-            func.coalesce(func.sum(Bet.potential_return - Bet.stake), 0),
+            func.coalesce(SelectionExposure.open_stakes, 0),
+            func.coalesce(SelectionExposure.open_liability, 0),
         )
         .join(Market, Market.id == Selection.market_id)
-        .outerjoin(BetLeg, BetLeg.selection_id == Selection.id)
-        .outerjoin(
-            Bet,
-            (Bet.id == BetLeg.bet_id)
-            & Bet.status.in_([BetStatus.PENDING.value, BetStatus.ACCEPTED.value]),
-        )
+        .outerjoin(SelectionExposure, SelectionExposure.selection_id == Selection.id)
         .where(Market.event_id == event_id)
-        .group_by(Selection.market_id, Selection.id, Selection.code)
         .order_by(Selection.market_id, Selection.id)
     )
     return [SelectionLiability(m, sid, code, int(st), int(li)) for m, sid, code, st, li in rows]

@@ -68,7 +68,7 @@ from croupier.kernel.db import Database
 from croupier.kernel.ids import SYSTEM_ID_PREFIX, is_valid_caller_id
 from croupier.kernel.money import MAX_AMOUNT
 from croupier.products.sportsbook import bets as bet_math
-from croupier.products.sportsbook import errors, pricing
+from croupier.products.sportsbook import errors, exposure, pricing
 from croupier.products.sportsbook import markets as market_rules
 from croupier.products.sportsbook.betting import HOUSE, BetView, bet_view
 from croupier.products.sportsbook.catalogue import offered
@@ -436,6 +436,10 @@ def cash_out(
     for result in create_transfers(session, clock, moves):
         result.unwrap()
     now = clock.now()
+    selection_ids = list(
+        session.scalars(select(BetLeg.selection_id).where(BetLeg.bet_id == bet.id))
+    )
+    deltas = exposure.of_bet(selection_ids, bet.stake, bet.potential_return, sign=-1)
     bet.cashed_out += quote.value
     if full:
         bet.status = BetStatus.CASHED_OUT.value
@@ -455,6 +459,10 @@ def cash_out(
         bet.potential_return = math.floor(
             bet_math.plan(bet.kind, prices).return_per_unit * per_line
         )
+        exposure.add(
+            deltas, exposure.of_bet(selection_ids, bet.stake, bet.potential_return, sign=1)
+        )
+    exposure.change(session, deltas)
     row = CashOut(
         bet_id=bet.id,
         client_id=client_id,

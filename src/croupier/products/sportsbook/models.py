@@ -163,6 +163,19 @@ class Bet(Base):
         return self.stake_hold_id or f"sb:{self.id}:stake"
 
 
+class SelectionExposure(Base):
+    """What open bets (pending or accepted) hold on a selection, kept as they change
+    (``exposure.change``): their stakes, and what they could win beyond them. A multiple
+    counts whole against each of its selections. Placing a bet reads it instead of summing
+    every open bet on the selection."""
+
+    __tablename__ = "sb_selection_exposure"
+
+    selection_id: Mapped[str] = mapped_column(ForeignKey("sb_selections.id"), primary_key=True)
+    open_stakes: Mapped[int] = mapped_column(BigInteger, default=0)
+    open_liability: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class CashOut(Base):
     """A cash-out of a bet, whole or part: the stake it took out of play and what it paid.
     ``seq`` numbers a bet's cash-outs and names their ledger transfers

@@ -3,17 +3,25 @@ player's bets, and cash-out."""
 
 from __future__ import annotations
 
+import asyncio
 from fractions import Fraction
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from croupier.core.players import authenticate_session
 from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
+from croupier.kernel.batching import UnitOfWorkBatcher
+from croupier.kernel.clock import Clock
+from croupier.kernel.db import Database
 from croupier.kernel.ratelimit import Limit
 from croupier.kernel.web import (
     AppClock,
     DbSession,
     ReadSession,
+    bearer_token,
     client_ip,
     problem_responses,
     rate_limit,
@@ -98,31 +106,49 @@ def quote(body: QuoteIn, auth: CurrentPlayer, session: DbSession, clock: AppCloc
         policy_errors.LossLimitExceeded,
     ),
 )
-def place_bet(
-    body: BetIn, request: Request, auth: CurrentPlayer, session: DbSession, clock: AppClock
-) -> BetOut:
+async def place_bet(body: BetIn, request: Request, clock: AppClock) -> BetOut:
     """Place a bet. Pre-match markets take no bet once the event has started (GLI-33); a
     changed price follows ``odds_policy`` (``none``, ``higher``, ``any``); the stake is held
     until settlement. In play the bet is ``pending`` for the in-play delay, then accepted if
     its markets are still open."""
-    rate_limit(request, BETS_PER_MINUTE, auth.player_id, what="bet slips")
-    view, _ = betting.place_bet(
-        session,
-        clock,
-        auth.player_id,
-        betting.BetRequest(
-            client_id=body.id,
-            kind=body.kind,
-            selections=tuple(body.selections),
-            stake_per_line=body.stake_per_line,
-            prices=body.prices,
-            odds_policy=body.odds_policy,
-        ),
-        registers=request.app.state.registers,
-        geolocation=request.app.state.geolocation,
-        ip=client_ip(request),
+    token = bearer_token(request)
+    database: Database = request.app.state.database
+    # Who is asking (a read: the rate limit needs the player), then the bet with the
+    # session's use recorded, in the group commit of the process's bets (each bet its own
+    # savepoint; many share one transaction and one lock of the house account).
+    player_id = await run_in_threadpool(_player_of, database, clock, token)
+    await run_in_threadpool(rate_limit, request, BETS_PER_MINUTE, player_id, what="bet slips")
+    slip = betting.BetRequest(
+        client_id=body.id,
+        kind=body.kind,
+        selections=tuple(body.selections),
+        stake_per_line=body.stake_per_line,
+        prices=body.prices,
+        odds_policy=body.odds_policy,
     )
-    return BetOut.of(view)
+    registers, geolocation, ip = (
+        request.app.state.registers,
+        request.app.state.geolocation,
+        client_ip(request),
+    )
+
+    def place(session: Session) -> betting.BetView:
+        player = authenticate_session(session, clock, token)
+        view, _ = betting.place_bet(
+            session, clock, player.player_id, slip,
+            registers=registers, geolocation=geolocation, ip=ip,
+        )  # fmt: skip
+        return view
+
+    batcher: UnitOfWorkBatcher = request.app.state.sportsbook_batcher
+    return BetOut.of(await asyncio.wrap_future(batcher.submit(place)))
+
+
+def _player_of(database: Database, clock: Clock, token: str) -> str:
+    """The player of a live session token, read only (the bet's own unit of work records
+    the session's use)."""
+    with database.read_only() as session:
+        return authenticate_session(session, clock, token).player_id
 
 
 @router.get("/bets", response_model=list[BetOut], responses=problem_responses(*SESSION_ERRORS))

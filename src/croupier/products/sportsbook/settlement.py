@@ -24,24 +24,24 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from croupier.core.players import get_player
+from croupier.core.players.models import Player
 from croupier.core.wallet import (
     AccountKind,
     NewTransfer,
     TransferKind,
     create_transfers,
-    get_balance,
     platform_account,
+    take_back,
 )
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
-from croupier.products.sportsbook import bet_builder, errors
+from croupier.products.sportsbook import bet_builder, errors, exposure, live
 from croupier.products.sportsbook import bets as bet_math
 from croupier.products.sportsbook import markets as market_rules
 from croupier.products.sportsbook.betting import HOUSE
@@ -122,6 +122,7 @@ def settle_market(
     )
     market.status = MarketStatus.SETTLED.value
     market.updated_at = clock.now()
+    live.odds_changed(session, [market.id], market.updated_at.isoformat())
     report = _apply(session, clock, market, event, outcomes, version, actor)
     record_event(
         session,
@@ -151,6 +152,8 @@ def void_market(
         for s in session.scalars(select(Selection).where(Selection.market_id == market.id))
     }
     market.status = MarketStatus.VOID.value
+    market.updated_at = clock.now()
+    live.odds_changed(session, [market.id], market.updated_at.isoformat())
     report = _apply(session, clock, market, event, outcomes, 1, actor, void_reason=reason)
     record_event(
         session,
@@ -174,60 +177,262 @@ def _apply(
     actor: str,
     void_reason: str | None = None,
 ) -> SettlementReport:
-    # Set-wise: the market's bets and all their legs in two statements (a market may carry
-    # 100,000 bets: one query per bet would take minutes).
-    on_market = select(BetLeg.bet_id).where(BetLeg.selection_id.in_(list(outcomes)))
-    bets = {b.id: b for b in session.scalars(select(Bet).where(Bet.id.in_(on_market)))}
-    legs_of: dict[str, list[BetLeg]] = {}
-    for leg in session.scalars(
-        select(BetLeg).where(BetLeg.bet_id.in_(on_market)).order_by(BetLeg.id)
-    ):
-        legs_of.setdefault(leg.bet_id, []).append(leg)
-    legs = sorted(
-        (leg for bet_legs in legs_of.values() for leg in bet_legs if leg.selection_id in outcomes),
-        key=lambda leg: leg.id,
-    )
-    touched: dict[str, Bet] = {}
-    for leg in legs:
-        bet = bets[leg.bet_id]
+    """Give the market's legs their outcomes and settle every bet they complete, set-wise: a
+    market may carry 100,000 bets. The bets, their legs and their players' cash accounts are
+    read in three statements as plain rows; legs and first settlements are written back in
+    one statement each, and their ledger transfers in a few batches. A bet settled before (a
+    correction) goes through :func:`_resettle` after them, one at a time."""
+    session.flush()  # pending changes first: the rest reads and writes rows directly
+    conn = session.connection()
+    on_market = select(_legs.c.bet_id).where(_legs.c.selection_id.in_(list(outcomes)))
+    bets = {
+        r.id: r for r in conn.execute(select(*_BET_COLUMNS).where(_bets.c.id.in_(on_market))).all()
+    }
+    legs_of: dict[str, list[_Leg]] = {}
+    for r in conn.execute(
+        select(*_LEG_COLUMNS).where(_legs.c.bet_id.in_(on_market)).order_by(_legs.c.id)
+    ).all():
+        legs_of.setdefault(r.bet_id, []).append(
+            _Leg(r.id, r.selection_id, r.odds, r.outcome, r.dead_heat_factor)
+        )
+    started = event.started_at
+    leg_updates: list[dict[str, Any]] = []
+    void_updates: list[dict[str, Any]] = []
+    touched: list[str] = []
+    for bet_id in sorted(legs_of):
+        bet = bets[bet_id]
         if bet.status in (BetStatus.REFUSED, BetStatus.CASHED_OUT, BetStatus.PENDING):
             continue
-        outcome = outcomes[leg.selection_id]
-        started = event.started_at
-        if not market.in_play and started is not None and bet.placed_at >= started:
-            outcome = market_rules.Outcome.void()
-            bet.void_reason = PAST_POSTED
-            bet.voided_by = "system:past-posting"
+        past_posted = not market.in_play and started is not None and bet.placed_at >= started
+        for leg in legs_of[bet_id]:
+            if leg.selection_id not in outcomes:
+                continue
+            outcome = market_rules.Outcome.void() if past_posted else outcomes[leg.selection_id]
+            leg.outcome = outcome.kind.value
+            leg.dead_heat = str(outcome.dead_heat) if outcome.dead_heat is not None else None
+            leg_updates.append(
+                {"leg_id": leg.id, "outcome": leg.outcome, "dead_heat_factor": leg.dead_heat}
+            )
+        if past_posted:
+            void_updates.append(
+                {"bet_id": bet_id, "void_reason": PAST_POSTED, "voided_by": "system:past-posting"}
+            )
         elif void_reason is not None:
-            bet.void_reason = void_reason[:200]
-            bet.voided_by = actor[:80]
-        leg.outcome = outcome.kind.value
-        leg.dead_heat_factor = str(outcome.dead_heat) if outcome.dead_heat is not None else None
-        touched[bet.id] = bet
-    session.flush()
+            void_updates.append(
+                {"bet_id": bet_id, "void_reason": void_reason[:200], "voided_by": actor[:80]}
+            )
+        touched.append(bet_id)
+    cash = dict(
+        conn.execute(
+            select(_players.c.id, _players.c.cash_account_id).where(
+                _players.c.id.in_(select(_bets.c.player_id).where(_bets.c.id.in_(on_market)))
+            )
+        ).all()
+    )
+    houses: dict[str, str] = {}
+    now = clock.now()
     settled = 0
     paid = 0
-    cash: dict[str, str] = {}
-    houses: dict[str, str] = {}
-    moves: list[NewTransfer] = []  # first settlements' transfers, made together below
-    for bet in touched.values():
-        if bet.player_id not in cash:
-            cash[bet.player_id] = get_player(
-                session, bet.player_id, brand_scope=None
-            ).cash_account_id
+    moves: list[NewTransfer] = []
+    settlements: list[dict[str, Any]] = []
+    corrections: list[str] = []
+    computed: dict[tuple[Any, ...], tuple[int, bool]] = {}
+    closed: dict[str, tuple[int, int]] = {}  # what the settled bets held on each selection
+    for bet_id in touched:
+        bet, legs = bets[bet_id], legs_of[bet_id]
+        if any(leg.outcome is None for leg in legs):
+            continue  # waits for other markets
+        if bet.status != BetStatus.ACCEPTED:
+            corrections.append(bet_id)
+            continue
+        # Bets alike (kind, stake, prices, outcomes) return alike: computed once.
+        key = (bet.kind, bet.stake, bet.lines, bet.potential_return,
+               tuple((leg.odds, leg.outcome, leg.dead_heat) for leg in legs))  # fmt: skip
+        result = computed.get(key)
+        if result is None:
+            result = computed[key] = _returns(
+                bet.kind, bet.stake, bet.lines, bet.potential_return, _priced(legs)
+            )
+        returned, all_void = result
         if bet.currency not in houses:
             houses[bet.currency] = _house(session, clock, bet.currency)
-        delta = _settle_bet(
-            session, clock, bet, version,
-            leg_rows=legs_of[bet.id], cash_account_id=cash[bet.player_id],
-            house=houses[bet.currency], deferred=moves,
+        hold_id = bet.stake_hold_id or f"sb:{bet_id}:stake"
+        moves.extend(
+            _first_moves(bet_id, hold_id, returned, all_void, cash[bet.player_id],
+                         houses[bet.currency], bet.currency)
         )  # fmt: skip
-        if delta is not None:
-            settled += 1
-            paid += delta
+        bet_paid = bet.stake if all_void else returned
+        exposure.add(
+            closed,
+            exposure.of_bet(
+                (leg.selection_id for leg in legs), bet.stake, bet.potential_return, sign=-1
+            ),
+        )
+        settlements.append(
+            {
+                "bet_id": bet_id,
+                "status": (BetStatus.VOID if all_void else BetStatus.SETTLED).value,
+                "returned": bet.cashed_out + bet_paid,
+                "settled_at": now,
+                "settlement_version": version,
+            }
+        )
+        settled += 1
+        paid += bet_paid
+    _update_rows(conn, _legs, "leg_id", leg_updates)
+    _update_rows(conn, _bets, "bet_id", void_updates)
+    _update_rows(conn, _bets, "bet_id", settlements)
+    exposure.change(session, closed)
+    _forget_loaded(session, set(touched))
     _make_transfers(session, clock, moves)
+    for bet_id in corrections:
+        bet_obj = session.get(Bet, bet_id)
+        assert bet_obj is not None
+        paid += _resettle(
+            session, clock, bet_obj, _priced(legs_of[bet_id]), version, cash[bet_obj.player_id]
+        )
+        settled += 1
     session.flush()
-    return SettlementReport(market.id, version, len(legs), settled, paid)
+    on_market_legs = sum(g.selection_id in outcomes for legs in legs_of.values() for g in legs)
+    return SettlementReport(market.id, version, on_market_legs, settled, paid)
+
+
+_bets = cast(Table, Bet.__table__)
+_legs = cast(Table, BetLeg.__table__)
+_players = cast(Table, Player.__table__)
+_BET_COLUMNS = tuple(
+    _bets.c[name]
+    for name in ("id", "player_id", "kind", "currency", "stake", "lines", "status", "placed_at",
+                 "potential_return", "cashed_out", "stake_hold_id")
+)  # fmt: skip
+_LEG_COLUMNS = tuple(
+    _legs.c[name]
+    for name in ("id", "bet_id", "selection_id", "odds", "outcome", "dead_heat_factor")
+)
+
+
+@dataclass(slots=True)
+class _Leg:
+    id: int
+    selection_id: str
+    odds: str
+    outcome: str | None
+    dead_heat: str | None
+
+
+def _priced(legs: list[_Leg]) -> list[tuple[Fraction, market_rules.Outcome]]:
+    return [
+        (
+            Fraction(leg.odds),
+            market_rules.Outcome(
+                market_rules.OutcomeKind(leg.outcome or ""),
+                Fraction(leg.dead_heat) if leg.dead_heat else None,
+            ),
+        )
+        for leg in legs
+    ]
+
+
+def _update_rows(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
+    """Update rows by primary key, each with its own values (``key`` names the id). On
+    PostgreSQL one statement takes every row as arrays (``unnest``); SQLite runs an
+    executemany in process."""
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != key]
+    if conn.dialect.name == "postgresql":
+        names = ["id", *columns]
+        arrays = ", ".join(
+            f"%b::{table.c[name].type.compile(dialect=conn.dialect)}[]" for name in names
+        )
+        sql = (
+            f"UPDATE {table.name} AS t SET "
+            + ", ".join(f"{name} = v.{name}" for name in columns)
+            + f" FROM unnest({arrays}) AS v({', '.join(names)}) WHERE t.id = v.id"
+        )
+        values = [[r[key] for r in rows], *([r[name] for r in rows] for name in columns)]
+        # On the session's own connection, in its transaction; binary parameters (%b: the
+        # text format quotes every array element through a regex).
+        with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute(sql, values)
+        return
+    conn.execute(
+        update(table)
+        .where(table.c.id == bindparam(key))
+        .values({name: bindparam(name) for name in columns}),
+        rows,
+    )
+
+
+def _forget_loaded(session: Session, bet_ids: set[str]) -> None:
+    """Expire what the session holds of bets written above without it."""
+    for obj in list(session.identity_map.values()):
+        if (isinstance(obj, Bet) and obj.id in bet_ids) or (
+            isinstance(obj, BetLeg) and obj.bet_id in bet_ids
+        ):
+            session.expire(obj)
+
+
+def _returns(
+    kind: str,
+    stake: int,
+    lines: int,
+    potential_return: int,
+    legs: list[tuple[Fraction, market_rules.Outcome]],
+) -> tuple[int, bool]:
+    """What a bet whose legs all have outcomes returns, and whether all of it is void."""
+    if kind == bet_builder.KIND:  # one event, priced jointly: all win, or nothing
+        kinds = [o.kind for _, o in legs]
+        returned = bet_builder.settle_builder(kinds, stake, potential_return)
+        return returned, any(k is market_rules.OutcomeKind.VOID for k in kinds)
+    returned = bet_math.settle(kind, legs, stake // lines)
+    return returned, all(o.kind == "void" for _, o in legs)
+
+
+def _first_moves(
+    bet_id: str,
+    hold_id: str,
+    returned: int,
+    all_void: bool,
+    cash: str,
+    house: str,
+    currency: str,
+) -> list[NewTransfer]:
+    """A first settlement's transfers: the stake's hold voided (all void) or posted, and
+    what the bet returns paid from the house, linked to the post."""
+    if all_void:
+        return [
+            NewTransfer(
+                id=f"sb:{bet_id}:void",
+                kind=TransferKind.VOID_PENDING,
+                pending_id=hold_id,
+                code="bet_void",
+                reference=bet_id,
+            )
+        ]
+    moves = [
+        NewTransfer(
+            id=f"sb:{bet_id}:post",
+            kind=TransferKind.POST_PENDING,
+            pending_id=hold_id,
+            code="bet",
+            reference=bet_id,
+            linked=returned > 0,
+        )
+    ]
+    if returned > 0:
+        moves.append(
+            NewTransfer(
+                id=f"sb:{bet_id}:return",
+                debit_account_id=house,
+                credit_account_id=cash,
+                amount=returned,
+                currency=currency,
+                code="win",
+                reference=bet_id,
+            )
+        )
+    return moves
 
 
 # Transfers per create_transfers call when settling in bulk: bounded statements and memory.
@@ -248,122 +453,33 @@ def _make_transfers(session: Session, clock: Clock, moves: list[NewTransfer]) ->
     moves.clear()
 
 
-def _leg_outcomes(
-    session: Session, bet: Bet, legs: list[BetLeg] | None = None
-) -> list[tuple[Fraction, market_rules.Outcome]] | None:
-    if legs is None:
-        legs = list(
-            session.scalars(select(BetLeg).where(BetLeg.bet_id == bet.id).order_by(BetLeg.id))
-        )
-    out = []
-    for leg in legs:
-        if leg.outcome is None:
-            return None
-        factor = Fraction(leg.dead_heat_factor) if leg.dead_heat_factor else None
-        out.append(
-            (
-                Fraction(leg.odds),
-                market_rules.Outcome(market_rules.OutcomeKind(leg.outcome), factor),
-            )
-        )
-    return out
-
-
-def _settle_bet(
+def _resettle(
     session: Session,
     clock: Clock,
     bet: Bet,
+    legs: list[tuple[Fraction, market_rules.Outcome]],
     version: int,
-    *,
-    leg_rows: list[BetLeg] | None = None,
-    cash_account_id: str | None = None,
-    house: str | None = None,
-    deferred: list[NewTransfer] | None = None,
-) -> int | None:
-    """Settle (or settle again) a bet whose legs all have outcomes; returns what it paid
-    now, or None if it still waits for other markets.
-
-    Bulk settlement passes the bet's legs, the player's cash account and the house account
-    it has already read, and ``deferred``: a first settlement's transfers are appended there
-    for the caller to make together (a correction's are made at once, after them)."""
-    legs = _leg_outcomes(session, bet, leg_rows)
-    if legs is None:
-        return None
-    cash = cash_account_id or get_player(session, bet.player_id, brand_scope=None).cash_account_id
-    stake_per_line = bet.stake // bet.lines
-    if bet.kind == bet_builder.KIND:  # one event, priced jointly: all win, or nothing
-        kinds = [o.kind for _, o in legs]
-        returned = bet_builder.settle_builder(kinds, bet.stake, bet.potential_return)
-        all_void = any(k is market_rules.OutcomeKind.VOID for k in kinds)
-    else:
-        returned = bet_math.settle(bet.kind, legs, stake_per_line)
-        all_void = all(o.kind == "void" for _, o in legs)
-    now = clock.now()
-    if bet.status == BetStatus.ACCEPTED:
-        if all_void:
-            moves = [
-                NewTransfer(
-                    id=f"sb:{bet.id}:void",
-                    kind=TransferKind.VOID_PENDING,
-                    pending_id=bet.hold_id,
-                    code="bet_void",
-                    reference=bet.id,
-                )
-            ]
-            bet.status = BetStatus.VOID.value
-        else:
-            moves = [
-                NewTransfer(
-                    id=f"sb:{bet.id}:post",
-                    kind=TransferKind.POST_PENDING,
-                    pending_id=bet.hold_id,
-                    code="bet",
-                    reference=bet.id,
-                    linked=returned > 0,
-                )
-            ]
-            if returned > 0:
-                moves.append(
-                    NewTransfer(
-                        id=f"sb:{bet.id}:return",
-                        debit_account_id=house or _house(session, clock, bet.currency),
-                        credit_account_id=cash,
-                        amount=returned,
-                        currency=bet.currency,
-                        code="win",
-                        reference=bet.id,
-                    )
-                )
-            bet.status = BetStatus.SETTLED.value
-        if deferred is not None:
-            deferred.extend(moves)
-        else:
-            for result in create_transfers(session, clock, moves):
-                result.unwrap()
-        paid = returned if not all_void else bet.stake
-        bet.returned = bet.cashed_out + paid
-        bet.settled_at = now
-        bet.settlement_version = version
-        if deferred is None:
-            session.flush()
-        return paid
-    # Settled before: a correction pays or takes back the difference (cash-outs stand).
+    cash: str,
+) -> int:
+    """Settle again a bet settled before (a corrected result): pay or take back the
+    difference from what it returned before (cash-outs stand); returns that difference."""
+    returned, all_void = _returns(bet.kind, bet.stake, bet.lines, bet.potential_return, legs)
     before = (bet.returned or 0) - bet.cashed_out
     after = bet.stake if all_void else returned
     diff = after - before
     bet.returned = bet.cashed_out + after
     bet.settlement_version = version
-    bet.settled_at = now
+    bet.settled_at = clock.now()
     if diff == 0:
         return 0
-    if deferred:  # a correction reads the balance: the transfers before it come first
-        _make_transfers(session, clock, deferred)
     _correct(session, clock, bet, cash, diff, version)
     log.info("sportsbook.bet_resettled", bet=bet.id, before=before, after=after)
     return diff
 
 
 def _correct(session: Session, clock: Clock, bet: Bet, cash: str, diff: int, version: int) -> None:
+    """Pay (``diff`` > 0) or take back what a corrected result changes; what the player no
+    longer holds becomes a receivable, so their cash never goes negative."""
     house = _house(session, clock, bet.currency)
     if diff > 0:
         create_transfers(
@@ -382,43 +498,18 @@ def _correct(session: Session, clock: Clock, bet: Bet, cash: str, diff: int, ver
             ],
         )[0].unwrap()
         return
-    owed = -diff
-    from_cash = min(max(get_balance(session, cash).available, 0), owed)
-    moves = []
-    if from_cash:
-        moves.append(
-            NewTransfer(
-                id=f"sb:{bet.id}:v{version}",
-                debit_account_id=cash,
-                credit_account_id=house,
-                amount=from_cash,
-                currency=bet.currency,
-                code="win_correction",
-                reference=bet.id,
-                linked=from_cash < owed,
-            )
-        )
-    if from_cash < owed:
-        receivable = platform_account(
-            session,
-            clock,
-            kind=AccountKind.PLAYER_RECEIVABLE,
-            currency_code=bet.currency,
-            name=f"receivable:{bet.player_id}",
-        ).id
-        moves.append(
-            NewTransfer(
-                id=f"sb:{bet.id}:v{version}:receivable",
-                debit_account_id=receivable,
-                credit_account_id=house,
-                amount=owed - from_cash,
-                currency=bet.currency,
-                code="win_correction_receivable",
-                reference=bet.id,
-            )
-        )
-    for result in create_transfers(session, clock, moves):
-        result.unwrap()
+    take_back(
+        session,
+        clock,
+        transfer_id=f"sb:{bet.id}:v{version}",
+        player_id=bet.player_id,
+        cash_account_id=cash,
+        to_account_id=house,
+        amount=-diff,
+        currency=bet.currency,
+        code="win_correction",
+        reference=bet.id,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,109 @@
+"""What open bets hold on each selection, kept as bets open and close.
+
+A bet is open while ``pending`` or ``accepted``. It adds its stake and what it could win beyond
+it (``potential_return - stake``) to each of its selections when placed, and takes them away
+when it closes (refused, settled, void, cashed out) or changes (a partial cash-out leaves a
+smaller bet). The maximum stake of a new bet reads these counters: summing every open bet on a
+hot selection grew with each bet. ``drift`` compares the counters with that sum (tests, and an
+operator's check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from croupier.products.sportsbook.models import Bet, BetLeg, BetStatus, SelectionExposure
+
+_exposure = cast(Table, SelectionExposure.__table__)
+OPEN = (BetStatus.PENDING.value, BetStatus.ACCEPTED.value)
+
+
+def change(session: Session, deltas: Mapping[str, tuple[int, int]]) -> None:
+    """Add ``(stakes, liability)`` to each selection's counters, in one statement (an upsert:
+    a selection's first bet creates its row)."""
+    rows = [
+        {"selection_id": sid, "open_stakes": st, "open_liability": li}
+        for sid, (st, li) in sorted(deltas.items())
+        if st or li
+    ]
+    if not rows:
+        return
+    conn: Connection = session.connection()
+    make = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt: Any = make(_exposure)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[_exposure.c.selection_id],
+            set_={
+                "open_stakes": _exposure.c.open_stakes + stmt.excluded.open_stakes,
+                "open_liability": _exposure.c.open_liability + stmt.excluded.open_liability,
+            },
+        ),
+        rows,
+    )
+
+
+def of_bet(
+    selection_ids: Iterable[str], stake: int, potential_return: int, *, sign: int
+) -> dict[str, tuple[int, int]]:
+    """The deltas of a bet opening (``sign=1``) or closing (``sign=-1``)."""
+    return dict.fromkeys(selection_ids, (sign * stake, sign * (potential_return - stake)))
+
+
+def add(into: dict[str, tuple[int, int]], deltas: Mapping[str, tuple[int, int]]) -> None:
+    for sid, (st, li) in deltas.items():
+        was = into.get(sid, (0, 0))
+        into[sid] = (was[0] + st, was[1] + li)
+
+
+def open_liability(session: Session, selection_ids: Iterable[str]) -> dict[str, int]:
+    """What open bets could win beyond their stakes on each selection (0 without bets)."""
+    ids = sorted(set(selection_ids))
+    found = dict(
+        session.connection()
+        .execute(
+            select(_exposure.c.selection_id, _exposure.c.open_liability).where(
+                _exposure.c.selection_id.in_(ids)
+            )
+        )
+        .all()
+    )
+    return {sid: int(found.get(sid, 0)) for sid in ids}
+
+
+def drift(session: Session) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """Selections whose counters differ from the sum over their open bets: (selection,
+    counters, sums). Empty when they agree."""
+    summed = {
+        sid: (int(st), int(li))
+        for sid, st, li in session.execute(
+            select(
+                BetLeg.selection_id,
+                func.sum(Bet.stake),
+                func.sum(Bet.potential_return - Bet.stake),
+            )
+            .join(Bet, Bet.id == BetLeg.bet_id)
+            .where(Bet.status.in_(OPEN))
+            .group_by(BetLeg.selection_id)
+        )
+    }
+    kept = {
+        sid: (int(st), int(li))
+        for sid, st, li in session.execute(
+            select(_exposure.c.selection_id, _exposure.c.open_stakes, _exposure.c.open_liability)
+        )
+    }
+    return [
+        (sid, kept.get(sid, (0, 0)), summed.get(sid, (0, 0)))
+        for sid in sorted(set(summed) | set(kept))
+        if kept.get(sid, (0, 0)) != summed.get(sid, (0, 0))
+    ]
+
+
+__all__ = ["OPEN", "add", "change", "drift", "of_bet", "open_liability"]
