@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import itertools
 import json
 import multiprocessing
 import os
@@ -540,6 +541,9 @@ def _client_process(port: int, event_id: str, count: int, pipe: Any) -> None:
     pipe.send(asyncio.run(run()))
 
 
+_PRICES = itertools.count(301)  # 3.01, 3.02, ...: the seeded prices are below 3.01
+
+
 def _odds_round(
     port: int, event_id: str, market_id: str, subscribers: int, processes: int, changes: int
 ) -> dict[str, Any]:
@@ -557,8 +561,10 @@ def _odds_round(
         if pipe.recv() != "ready":
             raise SystemExit("a client process failed")
     committed = []
-    for k in range(changes):
-        price = ("2.4", "2.5")[k % 2]
+    for _ in range(changes):
+        # A price never offered before in this run: a price that did not move sends nothing,
+        # and every later arrival would be matched to the wrong change.
+        price = f"{next(_PRICES) / 100:.2f}"
         with urllib.request.urlopen(
             urllib.request.Request(
                 f"http://127.0.0.1:{port}/bench/odds?market_id={market_id}&price={price}",

@@ -70,7 +70,9 @@ def operator_token(
 class ServedApp:
     """The app served by uvicorn on 127.0.0.1 (for simulators that call back over HTTP)."""
 
-    def __init__(self, db: Database, clock: Clock | None = None, **overrides: Any) -> None:
+    def __init__(
+        self, db: Database, clock: Clock | None = None, *, ws: str = "auto", **overrides: Any
+    ) -> None:
         import socket
         import threading
 
@@ -85,7 +87,13 @@ class ServedApp:
             database=db,
             clock=clock,
         )
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            ws=ws,  # type: ignore[arg-type]
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

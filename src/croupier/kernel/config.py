@@ -108,6 +108,7 @@ class Settings(BaseSettings):
     # and how long a connection with no subscription may stay silent.
     live_odds_connections_per_ip: int = Field(default=20, ge=1, le=1_000_000)
     live_odds_queue_size: int = Field(default=256, ge=1, le=100_000)
+    live_odds_buffer_bytes: int = Field(default=1_048_576, ge=4_096, le=1_073_741_824)
     live_odds_idle_seconds: float = Field(default=60.0, gt=0, le=3_600)
     # Payments: the TOML file with the PSPs, routes, breaker and approval thresholds
     # (docs/operations.md, "Payments"); unset: no PSPs, every payment is refused (no route).

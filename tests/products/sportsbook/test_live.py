@@ -68,13 +68,25 @@ def nothing_more(ws: ClientConnection, within: float = 0.3) -> bool:
     return False
 
 
+# uvicorn's websockets-sansio implementation (its default): frames straight to the transport;
+# the legacy websockets implementation: the connection's queue and send task.
+WS_PATHS = pytest.mark.parametrize("ws_impl", ["websockets-sansio", "websockets"])
+
+
+def _frame_writers(broker: live.OddsBroker, event_id: str) -> list[bool]:
+    return [s.write is not None for s in broker._subscribers.get(event_id, ())]
+
+
+@WS_PATHS
 def test_a_subscriber_gets_the_snapshot_then_a_committed_price_change_and_no_other_events(
-    db: Database, clock: ManualClock
+    db: Database, clock: ManualClock, ws_impl: str
 ) -> None:
     game, other = fixture(db, clock), fixture(db, clock)
-    with ServedApp(db, clock) as app, connect(ws_url(app), compression=None) as ws:
+    with ServedApp(db, clock, ws=ws_impl) as app, connect(ws_url(app), compression=None) as ws:
         ws.send(json.dumps({"subscribe": [game.event_id]}))
         snapshot = receive(ws)
+        broker: live.OddsBroker = app._server.config.app.state.live_odds.broker
+        assert _frame_writers(broker, game.event_id) == [ws_impl == "websockets-sansio"]
         assert snapshot["type"] == "snapshot"
         assert snapshot["event_id"] == game.event_id
         (market,) = snapshot["markets"]
@@ -226,15 +238,18 @@ def test_a_silent_connection_without_subscriptions_is_closed(
     assert closed.value.rcvd.code == live.CLOSE_GOING_AWAY
 
 
+@WS_PATHS
 def test_a_slow_consumer_is_dropped_and_the_others_are_not_slowed(
-    sqlite_db: Database, clock: ManualClock
+    sqlite_db: Database, clock: ManualClock, ws_impl: str
 ) -> None:
     db = sqlite_db
     game = fixture(db, clock)
     changes = 2000
-    # ~8 kB a message, 16 MB in all: far more than the slow client's socket buffers hold.
+    # ~8 kB a message, 16 MB in all: far more than the slow client's socket buffers and the
+    # server's limits (8 messages queued, or 64 KiB unsent) hold.
     big = tuple((f"sel_{i:04}", f"c{i}", "2.5") for i in range(300))
-    with ServedApp(db, clock, live_odds_queue_size=8) as app:
+    limits = {"live_odds_queue_size": 8, "live_odds_buffer_bytes": 65_536}
+    with ServedApp(db, clock, ws=ws_impl, **limits) as app:
         broker: live.OddsBroker = app._server.config.app.state.live_odds.broker
         slow_socket = socket.socket()
         slow_socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

@@ -16,10 +16,20 @@ A broker fans a change out to the connections subscribed to its event:
   (at most once): a node that misses a change still converges at the next one, and a client
   that reconnects gets a fresh snapshot.
 
-Each connection has a bounded queue; fan-out never waits for a connection (``put_nowait``). A
-connection whose queue is full is a slow consumer: it is closed (code 1008) and the others go
-on unslowed. Sequence numbers are per event and per node: a snapshot carries the event's
-current number and each change on it the next one, so a client sees 1-step increments.
+Fan-out never waits for a connection. Each change is encoded once, as JSON and as one
+WebSocket text frame, and written synchronously, in the loop's turn that received it:
+
+- where the server exposes the connection (uvicorn's default ``websockets-sansio``
+  implementation, which ``croupier serve`` uses), the frame's bytes go straight to the
+  connection's transport; a connection whose unsent bytes pass ``live_odds_buffer_bytes`` is a
+  slow consumer;
+- elsewhere (other ASGI servers), into the connection's bounded queue (``put_nowait``), which
+  a task per connection sends through ASGI; a connection whose queue is full is a slow
+  consumer.
+
+A slow consumer is closed (code 1008) and the others go on unslowed. Sequence numbers are
+per event and per node: a snapshot carries the event's current number and each change on it
+the next one, so a client sees 1-step increments.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from websockets.frames import Frame, Opcode
 
 from croupier.kernel.db import after_commit
 from croupier.products.sportsbook.models import Market, Selection, SportEvent
@@ -192,32 +203,64 @@ def event_snapshot(session: Session, event_id: str) -> list[MarketOdds] | None:
 # -- the broker: fan-out to connections ----------------------------------------------------------
 
 
+class Outgoing:
+    """One message for any number of connections: its JSON text, and the WebSocket text frame
+    that carries it (RFC 6455 §5.2: server frames are unmasked, so the same bytes serve every
+    connection), encoded once, when a connection first needs it."""
+
+    __slots__ = ("_frame", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._frame: bytes | None = None
+
+    @property
+    def frame(self) -> bytes:
+        if self._frame is None:
+            self._frame = Frame(Opcode.TEXT, self.text.encode()).serialize(mask=False)
+        return self._frame
+
+
+# Writes a whole frame to a connection now; answers False when the connection's unsent bytes
+# are over its limit (a slow consumer).
+FrameWrite = Callable[[bytes], bool]
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One WebSocket connection's side of the broker: a bounded queue of encoded messages."""
+    """One WebSocket connection's side of the broker: either a direct frame writer or a
+    bounded queue of encoded messages that the connection's send task empties."""
 
     queue: asyncio.Queue[str]
     on_overflow: Callable[[], None]
+    write: FrameWrite | None = None
     events: set[str] = field(default_factory=set)
-    # Events subscribed to whose snapshot is not yet queued: their changes wait here.
-    held: dict[str, list[str]] = field(default_factory=dict)
+    # Events subscribed to whose snapshot is not yet sent: their changes wait here.
+    held: dict[str, list[Outgoing]] = field(default_factory=dict)
     dropped: bool = False
 
-    def offer(self, text: str, event_id: str) -> None:
+    def offer(self, message: Outgoing | str, event_id: str) -> None:
         if self.dropped:
             return
+        if isinstance(message, str):
+            message = Outgoing(message)
         held = self.held.get(event_id)
-        try:
-            if held is not None:
-                if len(held) >= self.queue.maxsize:
-                    raise asyncio.QueueFull
-                held.append(text)
-            else:
-                self.queue.put_nowait(text)
-        except asyncio.QueueFull:
-            self.dropped = True
-            SLOW_CONSUMERS.inc()
-            self.on_overflow()
+        if held is not None:
+            if len(held) < self.queue.maxsize:
+                held.append(message)
+                return
+        elif self.write is not None:
+            if self.write(message.frame):
+                return
+        else:
+            try:
+                self.queue.put_nowait(message.text)
+                return
+            except asyncio.QueueFull:
+                pass
+        self.dropped = True
+        SLOW_CONSUMERS.inc()
+        self.on_overflow()
 
 
 class OddsBroker:
@@ -269,18 +312,20 @@ class OddsBroker:
         subscribers = self._subscribers.get(change.event_id)
         if not subscribers:
             return
-        text = json.dumps(
-            {
-                "type": "odds",
-                "event_id": change.event_id,
-                "seq": self._seq[change.event_id],
-                "at": change.at,
-                **change.to_json(),
-            },
-            separators=(",", ":"),
+        message = Outgoing(
+            json.dumps(
+                {
+                    "type": "odds",
+                    "event_id": change.event_id,
+                    "seq": self._seq[change.event_id],
+                    "at": change.at,
+                    **change.to_json(),
+                },
+                separators=(",", ":"),
+            )
         )
         for subscriber in list(subscribers):
-            subscriber.offer(text, change.event_id)
+            subscriber.offer(message, change.event_id)
 
     # NATS
 
@@ -310,8 +355,11 @@ class OddsBroker:
 
     # subscribers (on the loop)
 
-    def new_subscriber(self, on_overflow: Callable[[], None]) -> Subscriber:
-        return Subscriber(asyncio.Queue(self.queue_size), on_overflow)
+    def new_subscriber(
+        self, on_overflow: Callable[[], None], write: FrameWrite | None = None
+    ) -> Subscriber:
+        """A connection's subscriber: frames go to ``write`` when given, else to its queue."""
+        return Subscriber(asyncio.Queue(self.queue_size), on_overflow, write)
 
     def subscribe(self, subscriber: Subscriber, event_id: str) -> int:
         """Start taking ``event_id``'s changes (held until the snapshot is queued); answers
@@ -324,8 +372,8 @@ class OddsBroker:
     def snapshot_sent(self, subscriber: Subscriber, event_id: str, snapshot: str) -> None:
         """Queue the snapshot, then the changes that came while it was read."""
         held = subscriber.held.pop(event_id, [])
-        for text in (snapshot, *held):
-            subscriber.offer(text, event_id)
+        for message in (Outgoing(snapshot), *held):
+            subscriber.offer(message, event_id)
 
     def unsubscribe(self, subscriber: Subscriber, event_id: str) -> None:
         subscriber.events.discard(event_id)

@@ -19,12 +19,14 @@ import asyncio
 import contextlib
 import json
 from collections import Counter as Tally
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import structlog
 from fastapi import APIRouter, FastAPI, WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from croupier.kernel.config import Settings
 from croupier.kernel.db import Database
@@ -46,6 +48,7 @@ class LiveOdds:
         self.broker = broker
         self.per_ip_limit = settings.live_odds_connections_per_ip
         self.idle_seconds = settings.live_odds_idle_seconds
+        self.buffer_bytes = settings.live_odds_buffer_bytes
         self.connections: Tally[str] = Tally()
 
 
@@ -101,11 +104,11 @@ async def live_odds(websocket: WebSocket) -> None:
         if not closing.done():
             closing.set_result((live.CLOSE_SLOW_CONSUMER, "slow consumer"))
 
-    subscriber = runtime.broker.new_subscriber(overflow)
-    tasks = [
-        asyncio.create_task(_send(websocket, subscriber)),
-        asyncio.create_task(_receive(websocket, runtime, subscriber, closing)),
-    ]
+    write = _frame_writer(websocket, runtime.buffer_bytes)
+    subscriber = runtime.broker.new_subscriber(overflow, write)
+    tasks = [asyncio.create_task(_receive(websocket, runtime, subscriber, closing))]
+    if write is None:
+        tasks.append(asyncio.create_task(_send(websocket, subscriber)))
     try:
         waiting: list[asyncio.Future[Any]] = [*tasks, closing]
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
@@ -124,6 +127,43 @@ async def live_odds(websocket: WebSocket) -> None:
         code, reason = closing.result()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(websocket.close(code, reason), timeout=5)
+
+
+@runtime_checkable
+class _Transport(Protocol):
+    """What the frame writer needs of an asyncio transport (uvloop's does not subclass
+    ``asyncio.WriteTransport``)."""
+
+    def write(self, data: bytes) -> None: ...
+    def is_closing(self) -> bool: ...
+    def get_write_buffer_size(self) -> int: ...
+
+
+def _frame_writer(websocket: WebSocket, limit: int) -> live.FrameWrite | None:
+    """Write frames straight to the connection, when the server lets us reach it.
+
+    Under uvicorn's ``websockets-sansio`` implementation (its default, and what ``croupier
+    serve`` runs) the ASGI ``receive`` is a method of the connection's protocol object, which
+    holds the ``websockets`` state machine (``conn``) and the asyncio transport. Its own
+    ``websocket.send`` does no more than encode a frame and ``transport.write`` it, with no
+    flow control; writing a pre-encoded frame does the same without a task switch and an ASGI
+    call per connection. Frames are written whole, on the loop's thread, so they never
+    interleave with the protocol's pings and close frames. Anything else (another server, the
+    test client) answers None: the connection's queue and send task are used instead.
+    """
+    protocol = getattr(websocket._receive, "__self__", None)
+    conn = getattr(protocol, "conn", None)
+    transport = getattr(protocol, "transport", None)
+    if not isinstance(conn, ServerProtocol) or not isinstance(transport, _Transport):
+        return None
+
+    def write(frame: bytes) -> bool:
+        if conn.state is not State.OPEN or transport.is_closing():
+            return True  # closing: the connection's end is already under way
+        transport.write(frame)
+        return transport.get_write_buffer_size() <= limit
+
+    return write
 
 
 async def _send(websocket: WebSocket, subscriber: live.Subscriber) -> None:
