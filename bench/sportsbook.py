@@ -93,7 +93,7 @@ def _odds(request: Request, market_id: str, price: str) -> JSONResponse:
     return JSONResponse({"committed_at": committed[0]})
 
 
-def serve(port: int) -> None:
+def serve(port: int, workers: int = 1) -> None:
     import uvicorn
 
     from croupier.app.logging import configure_logging
@@ -105,11 +105,11 @@ def serve(port: int) -> None:
         "sportsbook:make_app", app_dir=str(HERE), factory=True, host="127.0.0.1", port=port,
         log_config=None, access_log=False, backlog=16384,
         # The bench's raw clients do not answer protocol pings: none are sent.
-        ws_ping_interval=None, ws=os.environ.get("BENCH_WS", "auto"),
+        ws_ping_interval=None, ws=os.environ.get("BENCH_WS", "auto"), workers=workers,
     )  # fmt: skip
 
 
-def start_server(url: str) -> tuple[int, subprocess.Popen[bytes]]:
+def start_server(url: str, workers: int = 1) -> tuple[int, subprocess.Popen[bytes]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -123,8 +123,10 @@ def start_server(url: str) -> tuple[int, subprocess.Popen[bytes]]:
     env.setdefault("CROUPIER_ENV", "dev")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
     server = subprocess.Popen(
-        [sys.executable, __file__, "--database-url", url, "--serve", str(port)], env=env
-    )
+        [sys.executable, __file__, "--database-url", url, "--serve", str(port),
+         "--server-processes", str(workers)],
+        env=env,
+    )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -598,7 +600,10 @@ def bench_odds(args: argparse.Namespace) -> dict[str, Any]:
     log("odds: seeding ...")
     _ids, _tokens, markets = seed_book(args.database_url, 1, 1)
     market = markets[0]
-    port, server = start_server(args.database_url)
+    if args.server_processes > 1 and not os.environ.get("CROUPIER_NATS_URL"):
+        raise SystemExit("--server-processes > 1 needs CROUPIER_NATS_URL (the fan-out across them)")
+    port, server = start_server(args.database_url, args.server_processes)
+    time.sleep(2 if args.server_processes > 1 else 0)  # healthz answered from one of them
     try:
         log("odds: baseline, one subscriber ...")
         baseline = _odds_round(port, market.event_id, market.id, 1, 1, args.changes)
@@ -614,6 +619,7 @@ def bench_odds(args: argparse.Namespace) -> dict[str, Any]:
         "many": many,
         "ratio_p99_to_one": round((many["p99_ms"] or 0) / (baseline["p99_ms"] or 1), 1),
         "nats": bool(os.environ.get("CROUPIER_NATS_URL")),
+        "server_processes": args.server_processes,
         "target_met": (many["p99_ms"] or 1e9) <= 100 and many["missing"] == 0,
     }
 
@@ -631,10 +637,14 @@ def main() -> int:
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--profile", action="store_true", help="settlement: cProfile it")
+    parser.add_argument(
+        "--server-processes", type=int, default=1,
+        help="odds: uvicorn worker processes (more than one needs CROUPIER_NATS_URL)",
+    )  # fmt: skip
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: the server
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.server_processes)
         return 0
     out: dict[str, Any] = {"benchmark": "sportsbook", "database": args.database_url.split(":")[0]}
     if args.part in ("placement", "all"):

@@ -258,6 +258,9 @@ class Subscriber:
                 return
             except asyncio.QueueFull:
                 pass
+        self.overflowed()
+
+    def overflowed(self) -> None:
         self.dropped = True
         SLOW_CONSUMERS.inc()
         self.on_overflow()
@@ -324,8 +327,15 @@ class OddsBroker:
                 separators=(",", ":"),
             )
         )
+        frame = message.frame
         for subscriber in list(subscribers):
-            subscriber.offer(message, change.event_id)
+            # The common case inline (a direct writer, nothing held, not dropped): this loop
+            # runs once per connection, 10,000 times for a popular event.
+            write = subscriber.write
+            if write is None or subscriber.held or subscriber.dropped:
+                subscriber.offer(message, change.event_id)
+            elif not write(frame):
+                subscriber.overflowed()
 
     # NATS
 
