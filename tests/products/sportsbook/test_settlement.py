@@ -56,6 +56,25 @@ def test_a_winning_single_is_paid_and_a_losing_one_keeps_its_stake(
     ledger_ok(db)
 
 
+def test_bets_written_in_several_streamed_statements_all_settle(
+    db: Database, clock: ManualClock, monkeypatch
+) -> None:
+    # Rows stream to the database in chunks (pipelined on PostgreSQL); two per chunk here.
+    monkeypatch.setattr(settlement, "_STREAMED_ROWS", 2)
+    players = [bettor(db, clock) for _ in range(5)]
+    fx = fixture(db, clock)
+    for n, player in enumerate(players):
+        place(db, clock, player.id, fx, "1" if n % 2 == 0 else "2", stake=10 * UNIT)
+    report = settle(db, clock, fx.match_odds.id, {"home": 2, "away": 1})
+    assert report.bets_settled == 5
+    with db.read_only() as s:
+        statuses = s.scalars(select(Bet.status)).all()
+        assert (len(statuses), set(statuses)) == (5, {"settled"})
+    expected = [115 * UNIT if n % 2 == 0 else 90 * UNIT for n in range(5)]
+    assert [posted(db, p.cash_account_id) for p in players] == expected
+    ledger_ok(db)
+
+
 def test_quarter_line_minus_075_with_a_one_goal_win_is_half_won(
     db: Database, clock: ManualClock
 ) -> None:
