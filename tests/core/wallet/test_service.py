@@ -147,6 +147,42 @@ def test_linked_chain_commits_whole(db, clock, eur):
     assert_ledger_verifies(db)
 
 
+def test_a_large_batch_streamed_in_pieces_makes_exactly_its_good_transfers(
+    db, clock, eur, monkeypatch
+):
+    # On PostgreSQL a batch's inserts go to the server every _STREAM_ROWS transfers while the
+    # rest is applied; two per piece here, with refusals and a failed chain in between.
+    from croupier.core.wallet import service
+
+    monkeypatch.setattr(service, "_STREAM_ROWS", 2)
+    player, h = eur
+    batch = [
+        bet("s-1", player, h, 100),
+        bet("s-2", player, h, 100, kind=TransferKind.PENDING),
+        bet("s-3", player, h, 100, linked=True),
+        bet("s-4", player, h, 10_000),  # insufficient funds: s-3 fails with it
+        bet("s-5", player, h, 0),  # refused by its shape
+        NewTransfer(id="s-6", kind=TransferKind.POST_PENDING, pending_id="s-2"),
+        bet("s-7", player, h, 100),
+        bet("s-8", player, h, 100),
+        bet("s-1", player, h, 100),  # the batch's own first transfer again: a replay
+    ]
+    results = submit(db, clock, *batch)
+    assert [r.ok for r in results] == [True, True, False, False, False, True, True, True, True]
+    assert results[2].error.code == "ledger.linked_transfer_failed"
+    assert results[3].error.code == "ledger.insufficient_funds"
+    assert results[-1].replayed
+    bal = account(db, player).balance
+    assert (bal.posted, bal.pending_debits) == (600, 0)  # 1000 - s-1, s-6, s-7, s-8
+    assert statement_ids(db, player)[:5] == ["s-8", "s-7", "s-6", "s-2", "s-1"]  # then funding
+    assert_ledger_verifies(db)
+
+
+def statement_ids(db: Database, account_id: str) -> list[str]:
+    with db.read_only() as s:
+        return [line.transfer.id for line in get_statement(s, account_id, limit=50)]
+
+
 def test_statement_lists_an_accounts_transfers_newest_first(db, clock, eur):
     player, h = eur
     submit(db, clock, bet("b1", player, h, 10), bet("b2", player, h, 20))
