@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from croupier.core.wallet import get_balance
+from croupier.core.wallet import get_balance, verify_ledger
 from croupier.core.wallet.models import LedgerTransfer
 from croupier.kernel.clock import ManualClock
 from croupier.kernel.db import Database
@@ -275,3 +275,32 @@ def test_an_in_play_bet_waits_for_the_delay_and_is_refused_if_suspended_meanwhil
     assert refused.status == "refused"
     assert available(db, player.cash_account_id) == 80 * UNIT  # two accepted, one released
     assert dropped.status == "pending"
+
+
+def test_a_house_account_opened_by_a_refused_bet_is_not_remembered_by_the_batch(
+    db: Database, clock: ManualClock
+) -> None:
+    # The first bet ever opens the sportsbook's house account, then is refused (no funds): its
+    # savepoint takes the account back with it. The next bets of the same unit of work (as
+    # the group committer runs them) must not use the account that is gone.
+    poor, rich = bettor(db, clock, funds=UNIT), bettor(db, clock)
+    fx = fixture(db, clock)
+
+    def slip(client_id: str) -> BetRequest:
+        return BetRequest(
+            client_id=client_id, kind="single", selections=(fx.sel("1"),),
+            stake_per_line=10 * UNIT, prices={fx.sel("1"): fx.price("1")},
+            odds_policy=OddsPolicy.NONE,
+        )  # fmt: skip
+
+    placed = []
+    with db.unit_of_work() as s:
+        with pytest.raises(errors.InsufficientFunds), s.begin_nested():
+            betting.place_bet(s, clock, poor.id, slip("a"))
+        for client_id in ("b", "c"):
+            with s.begin_nested():
+                placed.append(betting.place_bet(s, clock, rich.id, slip(client_id))[0])
+    assert [view.status for view in placed] == ["accepted", "accepted"]
+    with db.read_only() as s:
+        assert get_balance(s, rich.cash_account_id).available == 80 * UNIT
+        assert verify_ledger(s) == []

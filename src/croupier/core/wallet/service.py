@@ -257,10 +257,10 @@ def open_account(
     return _account_from_row(row)
 
 
-def platform_account(
-    session: Session, clock: Clock, *, kind: AccountKind, currency_code: str, name: str
-) -> Account:
-    """The platform account with this kind, currency and name, opened on first use."""
+def find_platform_account(
+    session: Session, *, kind: AccountKind, currency_code: str, name: str
+) -> Account | None:
+    """The platform account with this kind, currency and name, if it has been opened."""
     existing = session.execute(
         select(_accounts).where(
             _accounts.c.kind == kind.value,
@@ -268,8 +268,16 @@ def platform_account(
             _accounts.c.name == name,
         )
     ).one_or_none()
+    return None if existing is None else _account_from_row(existing)
+
+
+def platform_account(
+    session: Session, clock: Clock, *, kind: AccountKind, currency_code: str, name: str
+) -> Account:
+    """The platform account with this kind, currency and name, opened on first use."""
+    existing = find_platform_account(session, kind=kind, currency_code=currency_code, name=name)
     if existing is not None:
-        return _account_from_row(existing)
+        return existing
     try:
         return open_account(session, clock, kind=kind, currency_code=currency_code, name=name)
     except errors.AccountExists:

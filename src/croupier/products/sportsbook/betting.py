@@ -13,6 +13,7 @@ accepted only if its markets are still open and its prices still acceptable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -25,11 +26,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import get_player
+from croupier.core.players.models import Player
 from croupier.core.wallet import (
     AccountKind,
     NewTransfer,
     TransferKind,
     create_transfers,
+    find_platform_account,
     platform_account,
 )
 from croupier.core.wallet import errors as ledger_errors
@@ -108,6 +111,10 @@ class BetView:
 
 def bet_view(session: Session, bet: Bet) -> BetView:
     legs = session.scalars(select(BetLeg).where(BetLeg.bet_id == bet.id).order_by(BetLeg.id))
+    return _view(bet, legs)
+
+
+def _view(bet: Bet, legs: Iterable[BetLeg]) -> BetView:
     return BetView(
         id=bet.id,
         client_id=bet.client_id,
@@ -127,10 +134,25 @@ def bet_view(session: Session, bet: Bet) -> BetView:
     )
 
 
+_HOUSES = "sportsbook.houses"
+
+
 def _house(session: Session, clock: Clock, currency: str) -> str:
-    return platform_account(
-        session, clock, kind=AccountKind.HOUSE, currency_code=currency, name=HOUSE
-    ).id
+    """The sportsbook's house account; read once per unit of work (a batch of bets shares
+    one). Only an account that was already there is remembered: one opened here could still
+    be rolled back with the savepoint of the bet that opened it."""
+    known: dict[str, str] = session.info.setdefault(_HOUSES, {})
+    house_id = known.get(currency)
+    if house_id is None:
+        existing = find_platform_account(
+            session, kind=AccountKind.HOUSE, currency_code=currency, name=HOUSE
+        )
+        if existing is None:
+            return platform_account(
+                session, clock, kind=AccountKind.HOUSE, currency_code=currency, name=HOUSE
+            ).id
+        house_id = known[currency] = existing.id
+    return house_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +304,9 @@ def place_bet(
         _takes_bets(leg, now)
     plan = _plan(session, request.kind, legs, request.prices, request.odds_policy)
     stake = request.stake_per_line * plan.lines
-    player = get_player(session, player_id, brand_scope=None)
+    # The player as the session's authentication loaded it (no statement); else read, or
+    # player.not_found.
+    player = session.get(Player, player_id) or get_player(session, player_id, brand_scope=None)
     compliance.may_bet(
         session,
         clock,
@@ -314,10 +338,11 @@ def place_bet(
     )
     session.add(bet)
     session.flush()
-    for leg in legs:
-        session.add(
-            BetLeg(bet_id=bet.id, selection_id=leg.selection.id, odds=offered(leg.selection))
-        )
+    bet_legs = [
+        BetLeg(bet_id=bet.id, selection_id=leg.selection.id, odds=offered(leg.selection))
+        for leg in legs
+    ]
+    session.add_all(bet_legs)
     hold = create_transfers(
         session,
         clock,
@@ -344,7 +369,7 @@ def place_bet(
         ),
     )
     session.flush()
-    return bet_view(session, bet), True
+    return _view(bet, bet_legs), True
 
 
 def accept_due_bets(session: Session, clock: Clock, *, limit: int = 500) -> int:
