@@ -101,6 +101,22 @@ def test_bad_slips_are_problem_documents(
     assert client.get(f"{API}/bets").json() == []
 
 
+def test_a_session_ended_after_a_bet_places_no_more_and_moves_nothing(
+    world: tuple[TestClient, Fixture, dict[str, str]],
+) -> None:
+    # The route remembers which player a token belongs to (its rate-limit key); the bet's
+    # own unit of work still checks that the session is live.
+    client, fx, _ = world
+    assert client.post(f"{API}/bets", json=slip(fx)).status_code == 201
+    headers = dict(client.headers)
+    assert client.post("/api/v1/auth/logout").status_code == 204
+    refused = client.post(f"{API}/bets", json=slip(fx, id="slip-2"), headers=headers)
+    assert_problem(refused, 401, "auth.session_expired")
+    client.headers.update(logged_in(client))
+    assert len(client.get(f"{API}/bets").json()) == 1
+    assert client.get("/api/v1/me").json()["balance"]["available"] == 90 * UNIT
+
+
 def test_a_trader_suspends_overrides_settles_corrects_and_voids(
     world: tuple[TestClient, Fixture, dict[str, str]], clock: ManualClock
 ) -> None:

@@ -4,6 +4,8 @@ player's bets, and cash-out."""
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections import OrderedDict
 from fractions import Fraction
 from typing import Annotated
 
@@ -15,6 +17,7 @@ from croupier.core.players import authenticate_session
 from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
 from croupier.kernel.batching import UnitOfWorkBatcher
 from croupier.kernel.clock import Clock
+from croupier.kernel.credentials import token_digest
 from croupier.kernel.db import Database
 from croupier.kernel.ratelimit import Limit
 from croupier.kernel.web import (
@@ -112,12 +115,10 @@ async def place_bet(body: BetIn, request: Request, clock: AppClock) -> BetOut:
     until settlement. In play the bet is ``pending`` for the in-play delay, then accepted if
     its markets are still open."""
     token = bearer_token(request)
-    database: Database = request.app.state.database
-    # Who is asking (a read: the rate limit needs the player), then the bet with the
-    # session's use recorded, in the group commit of the process's bets (each bet its own
+    # Who is asking (the rate limit needs the player), then the bet with the session checked
+    # and its use recorded, in the group commit of the process's bets (each bet its own
     # savepoint; many share one transaction and one lock of the house account).
-    player_id = await run_in_threadpool(_player_of, database, clock, token)
-    await run_in_threadpool(rate_limit, request, BETS_PER_MINUTE, player_id, what="bet slips")
+    await run_in_threadpool(_count_slip, request, clock, token)
     slip = betting.BetRequest(
         client_id=body.id,
         kind=body.kind,
@@ -144,11 +145,40 @@ async def place_bet(body: BetIn, request: Request, clock: AppClock) -> BetOut:
     return BetOut.of(await asyncio.wrap_future(batcher.submit(place)))
 
 
-def _player_of(database: Database, clock: Clock, token: str) -> str:
-    """The player of a live session token, read only (the bet's own unit of work records
-    the session's use)."""
-    with database.read_only() as session:
-        return authenticate_session(session, clock, token).player_id
+class TokenPlayers:
+    """Which player a session token belongs to, remembered per process (least recently used
+    out beyond ``size``): a token never changes hands, so the rate limit finds its key
+    without a read per bet. Whether the session is still live (not revoked, expired or idle)
+    is checked again inside the bet's own unit of work. Keyed by the token's digest."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._players: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def player_of(self, database: Database, clock: Clock, token: str) -> str:
+        digest = token_digest(token)
+        with self._lock:
+            player_id = self._players.get(digest)
+            if player_id is not None:
+                self._players.move_to_end(digest)
+                return player_id
+        with database.read_only() as session:  # an unknown or invalid token: 401 here
+            player_id = authenticate_session(session, clock, token).player_id
+        with self._lock:
+            self._players[digest] = player_id
+            if len(self._players) > self._size:
+                self._players.popitem(last=False)
+        return player_id
+
+
+def _count_slip(request: Request, clock: Clock, token: str) -> None:
+    state = request.app.state
+    players: TokenPlayers | None = getattr(state, "sportsbook_token_players", None)
+    if players is None:
+        players = state.sportsbook_token_players = TokenPlayers()
+    player_id = players.player_of(state.database, clock, token)
+    rate_limit(request, BETS_PER_MINUTE, player_id, what="bet slips")
 
 
 @router.get("/bets", response_model=list[BetOut], responses=problem_responses(*SESSION_ERRORS))
