@@ -83,6 +83,27 @@ def _product(category: str) -> Product:
     return Product.CASINO
 
 
+def _check_catalogue(
+    provider: GameProvider, game: ProviderGame, jurisdiction: str, country: str
+) -> None:
+    """The catalogue's part: the provider is enabled, the game offered in the player's
+    jurisdiction and not blocked in their country."""
+    if not provider.enabled:
+        raise errors.ProviderDisabled(
+            f"Provider {provider.name!r} is disabled.", provider=provider.name
+        )
+    allowed: list[str] = json.loads(game.jurisdictions)
+    if allowed and jurisdiction not in allowed:
+        raise errors.GameNotOfferedInJurisdiction(
+            f"{game.code} is not offered in {jurisdiction}.", jurisdiction=jurisdiction
+        )
+    blocked: list[str] = json.loads(game.blocked_countries)
+    if country in blocked:
+        raise errors.GameBlockedInCountry(
+            f"{game.code} must not be offered in {country}.", country=country
+        )
+
+
 def _check_offered(
     session: Session,
     clock: Clock,
@@ -95,22 +116,8 @@ def _check_offered(
     """Refuse unless the player may play this game now; answers the player's currency.
     ``policy=False`` checks the catalogue only (the wallet asks game control and policy
     itself, with the stake)."""
-    if not provider.enabled:
-        raise errors.ProviderDisabled(
-            f"Provider {provider.name!r} is disabled.", provider=provider.name
-        )
     player = get_player(session, player_id, brand_scope=None)
-    allowed: list[str] = json.loads(game.jurisdictions)
-    if allowed and player.jurisdiction not in allowed:
-        raise errors.GameNotOfferedInJurisdiction(
-            f"{game.code} is not offered in {player.jurisdiction}.",
-            jurisdiction=player.jurisdiction,
-        )
-    blocked: list[str] = json.loads(game.blocked_countries)
-    if player.country in blocked:
-        raise errors.GameBlockedInCountry(
-            f"{game.code} must not be offered in {player.country}.", country=player.country
-        )
+    _check_catalogue(provider, game, player.jurisdiction, player.country)
     if not policy:
         return player.currency
     # GLI-19 §2.4.1: a disabled game, or the kill switch, lets no new session start.
@@ -269,6 +276,7 @@ class ResolvedSession:
     cash_account_id: str
     brand_id: str
     jurisdiction: str
+    country: str
 
 
 _RESOLVE = (
@@ -285,6 +293,7 @@ _RESOLVE = (
         Player.cash_account_id,
         Player.brand_id,
         Player.jurisdiction,
+        Player.country,
     )
     .join(GameProvider, GameProvider.id == GameSession.provider_id)
     .join(ProviderGame, ProviderGame.id == GameSession.game_id)
@@ -320,7 +329,13 @@ def resolve_session(
         superseded_at=row.superseded_at,
     )
     return ResolvedSession(
-        view, row.player_id, row.currency, row.cash_account_id, row.brand_id, row.jurisdiction
+        view,
+        row.player_id,
+        row.currency,
+        row.cash_account_id,
+        row.brand_id,
+        row.jurisdiction,
+        row.country,
     )
 
 
@@ -338,10 +353,11 @@ def reissue(session: Session, clock: Clock, session_id: str) -> IssuedSession:
 
 
 def check_offered(
-    session: Session, clock: Clock, provider_id: str, game: ProviderGame, player_id: str
+    session: Session, provider_id: str, game: ProviderGame, caller: ResolvedSession
 ) -> None:
-    """Refuse unless the catalogue offers this game to the player now (the provider is
-    enabled, the player's jurisdiction and country are allowed); raises the refusal. Game
+    """Refuse unless the catalogue offers this game to the token's player now (the provider
+    is enabled, the player's jurisdiction and country are allowed); raises the refusal. The
+    player's jurisdiction and country come with the token (no read of the player). Game
     control and policy are the caller's to ask, with the stake."""
     # Once per transaction: the wallet's batch of calls shares it (the identity map alone
     # keeps only weak references).
@@ -350,7 +366,7 @@ def check_offered(
         providers[provider_id] = session.get(GameProvider, provider_id)
     provider = providers[provider_id]
     assert provider is not None
-    _check_offered(session, clock, provider, game, player_id, policy=False)
+    _check_catalogue(provider, game, caller.jurisdiction, caller.country)
 
 
 def product_of(category: str) -> Product:

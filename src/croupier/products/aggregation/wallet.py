@@ -557,7 +557,7 @@ def _bet_policy(call: _Call, *, stake: int, is_free: bool, new_round: bool) -> D
     session, clock, caller = call.session, call.clock, call.caller
     try:
         if new_round:
-            sessions.check_offered(session, clock, call.provider.id, call.game, caller.player_id)
+            sessions.check_offered(session, call.provider.id, call.game, caller)
         check_play(
             session,
             clock,
