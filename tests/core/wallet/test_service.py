@@ -16,6 +16,7 @@ from croupier.core.wallet.service import (
     TransferResult,
     create_transfers,
     expire_pending_transfers,
+    get_balance,
     get_statement,
     open_account,
     platform_account,
@@ -181,6 +182,26 @@ def test_a_large_batch_streamed_in_pieces_makes_exactly_its_good_transfers(
 def statement_ids(db: Database, account_id: str) -> list[str]:
     with db.read_only() as s:
         return [line.transfer.id for line in get_statement(s, account_id, limit=50)]
+
+
+def test_the_balances_a_batch_reports_are_what_a_read_answers_after_it(db, clock, eur):
+    player, h = eur
+    with db.unit_of_work() as s:
+        reported: dict = {}
+        results = create_transfers(
+            s,
+            clock,
+            [
+                bet("r-1", player, h, 100),
+                bet("r-2", player, h, 200, kind=TransferKind.PENDING),
+                bet("r-3", player, h, 5_000),  # refused: the balances are still reported
+            ],
+            balances=reported,
+        )
+        read = {a: get_balance(s, a) for a in (player, h)}
+    assert [r.ok for r in results] == [True, True, False]
+    assert reported == read
+    assert (reported[player].posted, reported[player].available) == (900, 700)
 
 
 def test_statement_lists_an_accounts_transfers_newest_first(db, clock, eur):

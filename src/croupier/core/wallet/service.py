@@ -997,6 +997,7 @@ def create_transfers(
     transfers: Sequence[NewTransfer],
     *,
     allow_system: bool = False,
+    balances: dict[str, Balance] | None = None,
 ) -> list[TransferResult]:
     """Apply a batch of transfers in the caller's transaction; one result per transfer.
 
@@ -1004,6 +1005,10 @@ def create_transfers(
     apply, except the rest of a linked chain, which fails with ``ledger.linked_transfer_failed``.
     A transfer whose id exists with the same fields returns the original (``replayed=True``);
     with different fields it is refused with ``ledger.transfer_id_conflict``.
+
+    ``balances``, when given, receives the balance after the batch of every account the
+    batch locked (those of its transfers that reached the database's checks): what a read in
+    the same transaction would answer, without the read, since the locks hold until it ends.
     """
     now = clock.now()
     n = len(transfers)
@@ -1043,6 +1048,17 @@ def create_transfers(
     with driver.pipeline() if driver is not None else nullcontext():
         _apply_chains(batch, transfers, shape_errors, results, driver)
         _write(conn, batch)
+    if balances is not None:
+        for state in batch.accounts.values():
+            posted = state.credits_posted - state.debits_posted
+            balances[state.id] = Balance(
+                account_id=state.id,
+                currency=state.currency,
+                posted=posted,
+                pending_debits=state.debits_pending,
+                pending_credits=state.credits_pending,
+                available=posted - state.debits_pending,
+            )
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 

@@ -27,7 +27,7 @@ interleave; a refusal writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
@@ -39,8 +39,10 @@ from croupier.core.gamecontrol import check_play
 from croupier.core.players.models import Player
 from croupier.core.wallet import (
     AccountKind,
+    Balance,
     NewTransfer,
     create_transfers,
+    find_platform_account,
     get_balance,
     platform_account,
 )
@@ -270,6 +272,9 @@ class _Call:
     game: ProviderGame
     transaction_uuid: str
     round_id: str
+    # Balances after the call's own transfer (create_transfers reports the accounts it
+    # locked): the answer's balance without reading it back.
+    balances: dict[str, Balance] = field(default_factory=dict)
 
     @classmethod
     def open(
@@ -292,11 +297,13 @@ class _Call:
         return cls(session, clock, provider, caller, game, request.transaction_uuid, request.round)
 
     def answer(self, status: Status = Status.OK, reason: str = "") -> Answer:
+        cash = self.caller.cash_account_id
+        known = self.balances.get(cash)  # as the call's own transfer left it, if it had one
         return Answer(
             status=status,
             player_id=self.caller.player_id,
             currency=self.caller.currency,
-            balance=get_balance(self.session, self.caller.cash_account_id).available,
+            balance=(known if known is not None else get_balance(self.session, cash)).available,
             reason=reason,
         )
 
@@ -349,12 +356,20 @@ class _Call:
 
     def account(self, kind: AccountKind, name: str) -> str:
         # Once per transaction: a batch of calls shares one (platform accounts never move).
+        # Only an account that was there before is remembered: one opened here goes if the
+        # call's savepoint rolls back.
         known: dict[tuple[str, str, str], str] = self.session.info.setdefault("accounts", {})
         key = (kind.value, self.caller.currency, name)
         if key not in known:
-            known[key] = platform_account(
-                self.session, self.clock, kind=kind, currency_code=self.caller.currency, name=name
-            ).id
+            currency = self.caller.currency
+            existing = find_platform_account(
+                self.session, kind=kind, currency_code=currency, name=name
+            )
+            if existing is None:
+                return platform_account(
+                    self.session, self.clock, kind=kind, currency_code=currency, name=name
+                ).id
+            known[key] = existing.id
         return known[key]
 
     def house(self) -> str:
@@ -388,6 +403,7 @@ class _Call:
                     reference=reference,
                 )
             ],
+            balances=self.balances,
         )[0]
         if isinstance(result.error, ledger_errors.InsufficientFunds):
             raise _Refused(Status.NOT_ENOUGH_MONEY, "insufficient funds", call=self)
