@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,8 +35,14 @@ def _insert(n: int):
     return work
 
 
-def test_queued_units_share_transactions_and_each_gets_its_result(table):
-    batcher = UnitOfWorkBatcher(table, "test")
+# Both ways of running a batch: a savepoint per unit, or none and a careful rerun when a unit
+# raises. What callers see must not differ.
+SAVEPOINTS = pytest.mark.parametrize("savepoints", [True, False], ids=["savepoints", "optimistic"])
+
+
+@SAVEPOINTS
+def test_queued_units_share_transactions_and_each_gets_its_result(table, savepoints):
+    batcher = UnitOfWorkBatcher(table, "test", savepoints=savepoints)
     gate = threading.Event()
     # The first unit holds the committer until the rest are queued: they then go together.
     first = batcher.submit(lambda _s: gate.wait(10) and 0)
@@ -49,8 +55,9 @@ def test_queued_units_share_transactions_and_each_gets_its_result(table):
     assert _ids(table) == list(range(1, 21))
 
 
-def test_a_unit_that_raises_is_rolled_back_alone(table):
-    batcher = UnitOfWorkBatcher(table, "test")
+@SAVEPOINTS
+def test_a_unit_that_raises_is_rolled_back_alone(table, savepoints):
+    batcher = UnitOfWorkBatcher(table, "test", savepoints=savepoints)
     gate = threading.Event()
     batcher.submit(lambda _s: gate.wait(10))
 
@@ -69,8 +76,9 @@ def test_a_unit_that_raises_is_rolled_back_alone(table):
     assert _ids(table) == [1, 2]  # nothing of the failed unit, the others committed
 
 
-def test_a_unit_hitting_a_database_error_is_tried_again_on_its_own(table):
-    batcher = UnitOfWorkBatcher(table, "test")
+@SAVEPOINTS
+def test_a_unit_hitting_a_database_error_is_tried_again_on_its_own(table, savepoints):
+    batcher = UnitOfWorkBatcher(table, "test", savepoints=savepoints)
     batcher.submit(_insert(7)).result(10)
     gate = threading.Event()
     batcher.submit(lambda _s: gate.wait(10))
@@ -82,6 +90,28 @@ def test_a_unit_hitting_a_database_error_is_tried_again_on_its_own(table):
         duplicate.result(10)
     batcher.close()
     assert _ids(table) == [7, 8]
+
+
+def test_without_savepoints_a_batch_that_succeeds_sets_none(table):
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(table.engine, "before_cursor_execute", note)
+    try:
+        batcher = UnitOfWorkBatcher(table, "test", savepoints=False)
+        gate = threading.Event()
+        batcher.submit(lambda _s: gate.wait(10))
+        futures = [batcher.submit(_insert(n)) for n in range(1, 6)]
+        gate.set()
+        assert [f.result(10) for f in futures] == [1, 2, 3, 4, 5]
+        batcher.close()
+    finally:
+        event.remove(table.engine, "before_cursor_execute", note)
+    assert "SAVEPOINT" not in statements
+    assert statements.count("INSERT") == 5
+    assert _ids(table) == [1, 2, 3, 4, 5]
 
 
 def test_close_finishes_what_is_queued_and_refuses_more(table):

@@ -310,7 +310,11 @@ def create_app(
         app.state.rng = default_rng()  # one per process: a health failure stops all its play
         app.state.keyring = Keyring.of(settings)  # production: no keys, no start
         # Game providers' wallet calls share transactions (group commit): one flush per batch.
-        app.state.provider_wallet_batcher = UnitOfWorkBatcher(db, "provider-wallet")
+        # A call answers its refusals (it never raises one), so the batch runs without a
+        # savepoint per call and only a call that raises sends it back to run with them.
+        app.state.provider_wallet_batcher = UnitOfWorkBatcher(
+            db, "provider-wallet", savepoints=False
+        )
         # Sportsbook bets likewise: each holds its stake against the sportsbook's house account.
         app.state.sportsbook_batcher = UnitOfWorkBatcher(db, "sportsbook-bets")
         stop_jobs = threading.Event()

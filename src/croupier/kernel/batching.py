@@ -4,7 +4,8 @@ A request that writes pays for its commit: on SQLite one writer at a time and a 
 per commit; on PostgreSQL a flush per commit and the hot rows (a house account) locked until
 it ends. Requests that come together can share one: the :class:`UnitOfWorkBatcher` runs one
 thread per process that takes every unit of work queued while the previous batch committed,
-runs each in its own savepoint of one transaction, and commits once.
+runs each in its own savepoint of one transaction, and commits once (or, for units that
+rarely raise, runs them without savepoints and falls back to savepoints when one does).
 
 Each unit of work still stands alone: one that raises is rolled back to its savepoint and
 gets its exception, the others go on; a unit that hit a database error (a deadlock between
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import structlog
-from prometheus_client import Histogram
+from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,13 @@ BATCH_UNITS = Histogram(
 )
 
 
+BATCH_RETRIES = Counter(
+    "croupier_batches_rerun_total",
+    "Batches run without savepoints that a unit's exception sent back to run with them",
+    ["batcher"],
+)
+
+
 @dataclass(slots=True)
 class _Unit(Generic[T]):
     work: Callable[[Session], T]
@@ -50,10 +58,18 @@ class _Unit(Generic[T]):
 class UnitOfWorkBatcher:
     """Group commit of whole units of work (one committer thread per process)."""
 
-    def __init__(self, database: Database, name: str, *, max_batch: int = 64) -> None:
+    def __init__(
+        self, database: Database, name: str, *, max_batch: int = 64, savepoints: bool = True
+    ) -> None:
+        """``savepoints=False``: run a batch's units without a savepoint each (two round
+        trips fewer per unit) and, if any of them raises, roll the whole batch back and run
+        it again the careful way, a savepoint per unit. For units that report refusals as
+        results rather than exceptions (the seamless wallet), where a unit raising is rare:
+        the outcome is the same either way, since nothing of a failed try is committed."""
         self._database = database
         self._name = name
         self._max_batch = max_batch
+        self._savepoints = savepoints
         self._queue: queue.SimpleQueue[_Unit[Any] | None] = queue.SimpleQueue()
         self._closed = False
         self.batches = 0
@@ -97,7 +113,26 @@ class UnitOfWorkBatcher:
             if stop:
                 return
 
+    def _commit_without_savepoints(self, units: list[_Unit[Any]]) -> bool:
+        """Run and commit the batch with no savepoints; False (nothing written, nothing
+        answered) when a unit or the commit raised."""
+        values: list[Any] = []
+        try:
+            with self._database.unit_of_work() as session:
+                for unit in units:
+                    values.append(unit.work(session))
+        except Exception:
+            BATCH_RETRIES.labels(self._name).inc()
+            return False
+        self.batches += 1
+        BATCH_UNITS.labels(self._name).observe(len(units))
+        for unit, value in zip(units, values, strict=True):
+            unit.future.set_result(value)
+        return True
+
     def _commit(self, units: list[_Unit[Any]]) -> None:
+        if not self._savepoints and len(units) > 1 and self._commit_without_savepoints(units):
+            return
         outcomes: list[tuple[_Unit[Any], Any, BaseException | None]] = []
         again: list[_Unit[Any]] = []
         try:
