@@ -316,7 +316,8 @@ def create_app(
             db, "provider-wallet", savepoints=False
         )
         # Sportsbook bets likewise: each holds its stake against the sportsbook's house account.
-        app.state.sportsbook_batcher = UnitOfWorkBatcher(db, "sportsbook-bets")
+        # A refused slip writes nothing of its bet and is answered, not raised: no savepoints.
+        app.state.sportsbook_batcher = UnitOfWorkBatcher(db, "sportsbook-bets", savepoints=False)
         stop_jobs = threading.Event()
         feed_clients: list[HttpFeedClient] = []
         if settings.env is not Environment.TEST:

@@ -304,3 +304,26 @@ def test_a_house_account_opened_by_a_refused_bet_is_not_remembered_by_the_batch(
     with db.read_only() as s:
         assert get_balance(s, rich.cash_account_id).available == 80 * UNIT
         assert verify_ledger(s) == []
+
+
+def test_a_slip_refused_for_funds_writes_nothing_even_without_a_savepoint(
+    db: Database, clock: ManualClock
+) -> None:
+    # The group commit runs slips without a savepoint each: every refusal must come before
+    # the bet's first write. The last one, no funds, is the stake hold's own refusal.
+    poor = bettor(db, clock, funds=UNIT)
+    fx = fixture(db, clock)
+    request = BetRequest(
+        client_id="too-much", kind="single", selections=(fx.sel("1"),),
+        stake_per_line=10 * UNIT, prices={fx.sel("1"): fx.price("1")},
+        odds_policy=OddsPolicy.NONE,
+    )  # fmt: skip
+    with db.read_only() as s:
+        transfers_before = s.scalar(select(func.count()).select_from(LedgerTransfer))
+    with db.unit_of_work() as s, pytest.raises(errors.InsufficientFunds):
+        betting.place_bet(s, clock, poor.id, request)  # the unit of work commits after this
+    with db.read_only() as s:
+        assert s.scalar(select(func.count()).select_from(Bet)) == 0
+        assert s.scalar(select(func.count()).select_from(LedgerTransfer)) == transfers_before
+        assert get_balance(s, poor.cash_account_id).available == UNIT
+        assert verify_ledger(s) == []

@@ -321,8 +321,30 @@ def place_bet(
     if request.stake_per_line > most:
         raise errors.StakeTooHigh(max_stake_per_line=most)
     in_play = any(leg.market.in_play for leg in legs)
+    bet_id = new_id("bet")
+    # The stake is held first: the last refusal (no funds) comes before anything of the bet
+    # is written, so a refused slip leaves no row behind, savepoint or not.
+    hold = create_transfers(
+        session,
+        clock,
+        [
+            NewTransfer(
+                id=f"sb:{bet_id}:stake",
+                debit_account_id=player.cash_account_id,
+                credit_account_id=_house(session, clock, player.currency),
+                amount=stake,
+                currency=player.currency,
+                kind=TransferKind.PENDING,
+                code="bet",
+                reference=bet_id,
+            )
+        ],
+    )[0]
+    if isinstance(hold.error, ledger_errors.InsufficientFunds):
+        raise errors.InsufficientFunds()
+    hold.unwrap()
     bet = Bet(
-        id=new_id("bet"),
+        id=bet_id,
         player_id=player_id,
         client_id=request.client_id,
         kind=request.kind,
@@ -343,25 +365,6 @@ def place_bet(
         for leg in legs
     ]
     session.add_all(bet_legs)
-    hold = create_transfers(
-        session,
-        clock,
-        [
-            NewTransfer(
-                id=f"sb:{bet.id}:stake",
-                debit_account_id=player.cash_account_id,
-                credit_account_id=_house(session, clock, player.currency),
-                amount=stake,
-                currency=player.currency,
-                kind=TransferKind.PENDING,
-                code="bet",
-                reference=bet.id,
-            )
-        ],
-    )[0]
-    if isinstance(hold.error, ledger_errors.InsufficientFunds):
-        raise errors.InsufficientFunds()
-    hold.unwrap()
     exposure.change(
         session,
         exposure.of_bet(

@@ -19,6 +19,7 @@ from croupier.kernel.batching import UnitOfWorkBatcher
 from croupier.kernel.clock import Clock
 from croupier.kernel.credentials import token_digest
 from croupier.kernel.db import Database
+from croupier.kernel.errors import DomainError
 from croupier.kernel.ratelimit import Limit
 from croupier.kernel.web import (
     AppClock,
@@ -133,16 +134,25 @@ async def place_bet(body: BetIn, request: Request, clock: AppClock) -> BetOut:
         client_ip(request),
     )
 
-    def place(session: Session) -> betting.BetView:
-        player = authenticate_session(session, clock, token)
-        view, _ = betting.place_bet(
-            session, clock, player.player_id, slip,
-            registers=registers, geolocation=geolocation, ip=ip,
-        )  # fmt: skip
+    def place(session: Session) -> betting.BetView | DomainError:
+        # A refusal is answered, not raised: every refusal of place_bet comes before it writes
+        # anything of the bet, so the batch needs no savepoint per bet (a bet that raises
+        # anything else sends its batch back to run with them).
+        try:
+            player = authenticate_session(session, clock, token)
+            view, _ = betting.place_bet(
+                session, clock, player.player_id, slip,
+                registers=registers, geolocation=geolocation, ip=ip,
+            )  # fmt: skip
+        except DomainError as refusal:
+            return refusal
         return view
 
     batcher: UnitOfWorkBatcher = request.app.state.sportsbook_batcher
-    return BetOut.of(await asyncio.wrap_future(batcher.submit(place)))
+    placed = await asyncio.wrap_future(batcher.submit(place))
+    if isinstance(placed, DomainError):
+        raise placed
+    return BetOut.of(placed)
 
 
 class TokenPlayers:
