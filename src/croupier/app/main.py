@@ -85,6 +85,7 @@ from croupier.products.sportsbook.feed import HttpFeedClient
 from croupier.products.sportsbook.feed_consumer import FeedConsumer
 from croupier.products.sportsbook.live_routes import router as live_odds_router
 from croupier.products.sportsbook.live_routes import start_live_odds, stop_live_odds
+from croupier.products.sportsbook.routes import TokenPlayers
 from croupier.products.sportsbook.routes import router as sportsbook_router
 
 log = structlog.get_logger("croupier.http")
@@ -318,6 +319,7 @@ def create_app(
         # Sportsbook bets likewise: each holds its stake against the sportsbook's house account.
         # A refused slip writes nothing of its bet and is answered, not raised: no savepoints.
         app.state.sportsbook_batcher = UnitOfWorkBatcher(db, "sportsbook-bets", savepoints=False)
+        app.state.sportsbook_token_players = TokenPlayers()
         stop_jobs = threading.Event()
         feed_clients: list[HttpFeedClient] = []
         if settings.env is not Environment.TEST:

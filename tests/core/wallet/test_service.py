@@ -20,6 +20,7 @@ from croupier.core.wallet.service import (
     get_statement,
     open_account,
     platform_account,
+    platform_account_id,
     sum_posted,
     sums_posted,
     transfer,
@@ -202,6 +203,18 @@ def test_the_balances_a_batch_reports_are_what_a_read_answers_after_it(db, clock
     assert [r.ok for r in results] == [True, True, False]
     assert reported == read
     assert (reported[player].posted, reported[player].available) == (900, 700)
+
+
+def test_platform_account_id_never_remembers_an_account_a_savepoint_took_back(db, clock):
+    spec = {"kind": AccountKind.HOUSE, "currency_code": "EUR", "name": "sb-test"}
+    with db.unit_of_work() as s:
+        with pytest.raises(RuntimeError), s.begin_nested():
+            platform_account_id(s, clock, **spec)  # opened here...
+            raise RuntimeError("...and rolled back with the savepoint")
+        first = platform_account_id(s, clock, **spec)  # opened again, for good
+        again = platform_account_id(s, clock, **spec)
+    with db.read_only() as s:
+        assert platform_account(s, clock, **spec).id == first == again
 
 
 def test_statement_lists_an_accounts_transfers_newest_first(db, clock, eur):

@@ -188,7 +188,7 @@ class Balance:
     available: int
 
     @classmethod
-    def of(cls, account: Account) -> Balance:
+    def of(cls, account: Account | _AccountState) -> Balance:
         posted = account.credits_posted - account.debits_posted
         return cls(
             account_id=account.id,
@@ -290,6 +290,29 @@ def platform_account(
             )
         ).one()
         return _account_from_row(row)
+
+
+_PLATFORM_ACCOUNT_IDS = "ledger.platform_account_ids"
+
+
+def platform_account_id(
+    session: Session, clock: Clock, *, kind: AccountKind, currency_code: str, name: str
+) -> str:
+    """:func:`platform_account`'s id, read once per unit of work: a batch of calls sharing
+    one transaction (group commit) reads it once. Only an account that was there before is
+    remembered; one opened here is not, since the savepoint of the call that opened it may
+    still roll it back."""
+    known: dict[tuple[str, str, str], str] = session.info.setdefault(_PLATFORM_ACCOUNT_IDS, {})
+    key = (kind.value, currency_code, name)
+    account_id = known.get(key)
+    if account_id is None:
+        existing = find_platform_account(session, kind=kind, currency_code=currency_code, name=name)
+        if existing is None:
+            return platform_account(
+                session, clock, kind=kind, currency_code=currency_code, name=name
+            ).id
+        account_id = known[key] = existing.id
+    return account_id
 
 
 def get_account(session: Session, account_id: str) -> Account:
@@ -577,19 +600,20 @@ def _psycopg(conn: Connection) -> psycopg.Connection[Any] | None:
 
 def _load_transfers(conn: Connection, ids: Iterable[str]) -> dict[str, Transfer]:
     found: dict[str, Transfer] = {}
+    wanted = list(set(ids))
     driver = _psycopg(conn)
     if driver is not None:
         # One statement and one binary array, whatever the number of ids: a settlement
         # resolves 100,000 holds (chunks of IN lists cost 200 statements and a regex per id
         # to quote the text array).
-        if not ids:
+        if not wanted:
             return found
         with driver.cursor() as cursor:
-            cursor.execute(_LOAD_TRANSFERS_POSTGRESQL, (list(set(ids)),))
+            cursor.execute(_LOAD_TRANSFERS_POSTGRESQL, (wanted,))
             for row in cursor.fetchall():
                 found[row[0]] = _transfer_from_tuple(row)
         return found
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in _chunks(sorted(wanted)):
         # .all(): one fetchall, where iterating the result fetches row by row.
         stmt = select(_transfers).where(_id_in(conn, _transfers.c.id, chunk))
         for row in conn.execute(stmt).all():
@@ -670,8 +694,8 @@ def _lock_accounts_and_load_transfers(
     instead of three (with the transaction's BEGIN). The server runs them in order, so the
     read still happens after the locks are held.
     """
-    driver = conn.connection.driver_connection
-    if not isinstance(driver, psycopg.Connection):  # SQLite, or the asyncio driver
+    driver = _psycopg(conn)
+    if driver is None:  # SQLite, or the asyncio driver
         return _lock_accounts(conn, account_ids), _load_transfers(conn, transfer_ids)
     with driver.pipeline(), driver.cursor() as locking, driver.cursor() as reading:
         locking.execute(_LOCK_ACCOUNTS_POSTGRESQL, (sorted(set(account_ids)),))
@@ -689,9 +713,9 @@ SELECT transfer_id, status, expires_at, resolved_by
 
 def _load_pending_states(conn: Connection, ids: Iterable[str]) -> dict[str, _PendingState]:
     states: dict[str, _PendingState] = {}
+    wanted = list(set(ids))
     driver = _psycopg(conn)
     if driver is not None:
-        wanted = list(set(ids))
         if not wanted:
             return states
         with driver.cursor() as cursor:
@@ -703,7 +727,7 @@ def _load_pending_states(conn: Connection, ids: Iterable[str]) -> dict[str, _Pen
                     resolved_by,
                 )
         return states
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in _chunks(sorted(wanted)):
         stmt = select(_pending).where(_id_in(conn, _pending.c.transfer_id, chunk))
         for row in conn.execute(stmt).all():
             states[row.transfer_id] = _PendingState(
@@ -1049,16 +1073,7 @@ def create_transfers(
         _apply_chains(batch, transfers, shape_errors, results, driver)
         _write(conn, batch)
     if balances is not None:
-        for state in batch.accounts.values():
-            posted = state.credits_posted - state.debits_posted
-            balances[state.id] = Balance(
-                account_id=state.id,
-                currency=state.currency,
-                posted=posted,
-                pending_debits=state.debits_pending,
-                pending_credits=state.credits_pending,
-                available=posted - state.debits_pending,
-            )
+        balances.update((state.id, Balance.of(state)) for state in batch.accounts.values())
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 
@@ -1167,8 +1182,8 @@ def _write(conn: Connection, batch: _Batch) -> None:
             resolved.append({"b_id": pid, "b_status": st.status.value, "b_by": st.resolved_by})
     if new_pending:
         conn.execute(insert(_pending), new_pending)
-    driver = conn.connection.driver_connection
-    if resolved and isinstance(driver, psycopg.Connection):
+    driver = _psycopg(conn)
+    if resolved and driver is not None:
         # One statement for all of them (a settlement resolves 100,000 holds at once).
         with driver.cursor() as cur:
             cur.execute(

@@ -42,9 +42,8 @@ from croupier.core.wallet import (
     Balance,
     NewTransfer,
     create_transfers,
-    find_platform_account,
     get_balance,
-    platform_account,
+    platform_account_id,
 )
 from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.clock import Clock
@@ -355,22 +354,9 @@ class _Call:
         return self.answer(reason="replay")
 
     def account(self, kind: AccountKind, name: str) -> str:
-        # Once per transaction: a batch of calls shares one (platform accounts never move).
-        # Only an account that was there before is remembered: one opened here goes if the
-        # call's savepoint rolls back.
-        known: dict[tuple[str, str, str], str] = self.session.info.setdefault("accounts", {})
-        key = (kind.value, self.caller.currency, name)
-        if key not in known:
-            currency = self.caller.currency
-            existing = find_platform_account(
-                self.session, kind=kind, currency_code=currency, name=name
-            )
-            if existing is None:
-                return platform_account(
-                    self.session, self.clock, kind=kind, currency_code=currency, name=name
-                ).id
-            known[key] = existing.id
-        return known[key]
+        return platform_account_id(
+            self.session, self.clock, kind=kind, currency_code=self.caller.currency, name=name
+        )
 
     def house(self) -> str:
         return self.account(AccountKind.HOUSE, house_account_name(self.provider.name))

@@ -32,8 +32,7 @@ from croupier.core.wallet import (
     NewTransfer,
     TransferKind,
     create_transfers,
-    find_platform_account,
-    platform_account,
+    platform_account_id,
 )
 from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.audit import record_event
@@ -59,6 +58,7 @@ from croupier.products.sportsbook.models import (
     Selection,
     SelectionExposure,
     SportEvent,
+    hold_id_of,
 )
 
 HOUSE = "sportsbook"
@@ -134,25 +134,12 @@ def _view(bet: Bet, legs: Iterable[BetLeg]) -> BetView:
     )
 
 
-_HOUSES = "sportsbook.houses"
-
-
 def _house(session: Session, clock: Clock, currency: str) -> str:
-    """The sportsbook's house account; read once per unit of work (a batch of bets shares
-    one). Only an account that was already there is remembered: one opened here could still
-    be rolled back with the savepoint of the bet that opened it."""
-    known: dict[str, str] = session.info.setdefault(_HOUSES, {})
-    house_id = known.get(currency)
-    if house_id is None:
-        existing = find_platform_account(
-            session, kind=AccountKind.HOUSE, currency_code=currency, name=HOUSE
-        )
-        if existing is None:
-            return platform_account(
-                session, clock, kind=AccountKind.HOUSE, currency_code=currency, name=HOUSE
-            ).id
-        house_id = known[currency] = existing.id
-    return house_id
+    """The sportsbook's house account (read once per unit of work: a batch of bets shares
+    one)."""
+    return platform_account_id(
+        session, clock, kind=AccountKind.HOUSE, currency_code=currency, name=HOUSE
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +316,7 @@ def place_bet(
         clock,
         [
             NewTransfer(
-                id=f"sb:{bet_id}:stake",
+                id=hold_id_of(bet_id),
                 debit_account_id=player.cash_account_id,
                 credit_account_id=_house(session, clock, player.currency),
                 amount=stake,
@@ -412,7 +399,7 @@ def accept_due_bets(session: Session, clock: Clock, *, limit: int = 500) -> int:
                     NewTransfer(
                         id=f"sb:{bet.id}:refused",
                         kind=TransferKind.VOID_PENDING,
-                        pending_id=f"sb:{bet.id}:stake",
+                        pending_id=bet.hold_id,
                         code="bet_refused",
                         reference=bet.id,
                     )

@@ -160,7 +160,13 @@ class Bet(Base):
     @property
     def hold_id(self) -> str:
         """The id of the pending transfer that holds the stake still in play."""
-        return self.stake_hold_id or f"sb:{self.id}:stake"
+        return hold_id_of(self.id, self.stake_hold_id)
+
+
+def hold_id_of(bet_id: str, stake_hold_id: str | None = None) -> str:
+    """The pending transfer holding a bet's stake: the one placing made, or the one a partial
+    cash-out left (``stake_hold_id``)."""
+    return stake_hold_id or f"sb:{bet_id}:stake"
 
 
 class SelectionExposure(Base):

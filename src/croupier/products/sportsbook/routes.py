@@ -184,9 +184,7 @@ class TokenPlayers:
 
 def _count_slip(request: Request, clock: Clock, token: str) -> None:
     state = request.app.state
-    players: TokenPlayers | None = getattr(state, "sportsbook_token_players", None)
-    if players is None:
-        players = state.sportsbook_token_players = TokenPlayers()
+    players: TokenPlayers = state.sportsbook_token_players
     player_id = players.player_of(state.database, clock, token)
     rate_limit(request, BETS_PER_MINUTE, player_id, what="bet slips")
 

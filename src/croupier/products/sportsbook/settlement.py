@@ -21,8 +21,7 @@ return exactly and floors it to a ledger unit; the remainder stays with the hous
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -57,6 +56,7 @@ from croupier.products.sportsbook.models import (
     MarketStatus,
     Selection,
     SportEvent,
+    hold_id_of,
 )
 
 log = structlog.get_logger("croupier.sportsbook.settlement")
@@ -223,7 +223,7 @@ def _apply(
     # From here to the end of the block no statement needs an answer: on PostgreSQL the row
     # updates stream through the driver's pipeline and the server applies them while the
     # returns are computed (two cores: about a second and a half less for 100,000 bets).
-    with _pipelined(conn) as send:
+    with _pipelined(conn):
         leg_updates: list[dict[str, Any]] = []
         void_updates: list[dict[str, Any]] = []
         touched: list[str] = []
@@ -249,8 +249,8 @@ def _apply(
                     {"bet_id": bet_id, "void_reason": void_reason[:200], "voided_by": actor[:80]}
                 )
             touched.append(bet_id)
-        send(_legs, "leg_id", leg_updates)
-        send(_bets, "bet_id", void_updates)
+        _update_rows(conn, _legs, "leg_id", leg_updates)
+        _update_rows(conn, _bets, "bet_id", void_updates)
         settlements: list[dict[str, Any]] = []
         computed: dict[tuple[Any, ...], tuple[int, bool]] = {}
         void_status, settled_status = BetStatus.VOID.value, BetStatus.SETTLED.value
@@ -270,7 +270,7 @@ def _apply(
                     bet.kind, bet.stake, bet.lines, bet.potential_return, _priced(legs)
                 )
             returned, all_void = result
-            hold_id = bet.stake_hold_id or f"sb:{bet_id}:stake"
+            hold_id = hold_id_of(bet_id, bet.stake_hold_id)
             moves.extend(
                 _first_moves(bet_id, hold_id, returned, all_void, cash[bet.player_id],
                              houses[bet.currency], bet.currency)
@@ -292,11 +292,11 @@ def _apply(
                 }
             )
             if len(settlements) == _STREAMED_ROWS:
-                send(_bets, "bet_id", settlements)
+                _update_rows(conn, _bets, "bet_id", settlements)
                 settlements = []
             settled += 1
             paid += bet_paid
-        send(_bets, "bet_id", settlements)
+        _update_rows(conn, _bets, "bet_id", settlements)
     exposure.change(session, closed)
     _forget_loaded(session, set(touched))
     _make_transfers(session, clock, moves)
@@ -352,21 +352,14 @@ def _priced(legs: list[_Leg]) -> list[tuple[Fraction, market_rules.Outcome]]:
 # rest are computed.
 _STREAMED_ROWS = 10_000
 
-_Send = Callable[[Table, str, list[dict[str, Any]]], None]
 
-
-@contextmanager
-def _pipelined(conn: Connection) -> Iterator[_Send]:
-    """A ``send(table, key, rows)`` for :func:`_update_rows` that, on PostgreSQL with the
-    sync driver, only queues the statement in the driver's pipeline: none waits for its
-    answer until the block ends, where every one is checked (an error raises there and the
-    unit of work rolls back). Nothing else may use the connection inside the block."""
+def _pipelined(conn: Connection) -> AbstractContextManager[object]:
+    """On PostgreSQL with the sync driver, the driver's pipeline: inside it each
+    :func:`_update_rows` is only queued, none waits for its answer until the block ends,
+    where every one is checked (an error raises there and the unit of work rolls back).
+    Nothing else may use the connection inside the block. Elsewhere, nothing."""
     driver = conn.connection.driver_connection
-    if not isinstance(driver, psycopg.Connection):
-        yield lambda table, key, rows: _update_rows(conn, table, key, rows)
-        return
-    with driver.pipeline():
-        yield lambda table, key, rows: _update_rows(conn, table, key, rows)
+    return driver.pipeline() if isinstance(driver, psycopg.Connection) else nullcontext()
 
 
 def _update_rows(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
