@@ -9,7 +9,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from croupier.kernel.batching import UnitOfWorkBatcher
+from croupier.kernel.batching import BulkBatcher, UnitOfWorkBatcher
 
 
 @pytest.fixture
@@ -121,3 +121,74 @@ def test_close_finishes_what_is_queued_and_refuses_more(table):
     assert [f.result(10) for f in futures] == [1, 2, 3, 4, 5]
     with pytest.raises(RuntimeError, match="closed"):
         batcher.submit(_insert(9)).result(1)
+
+
+# -- BulkBatcher: the handler gets the whole batch ------------------------------------------
+
+
+def _insert_all(batches: list[list[int]], started: threading.Event, gate: threading.Event):
+    """A set-wise handler: one INSERT for the batch's rows. 0 holds the committer until the
+    gate opens (so that what is queued meanwhile goes in one batch) and answers "held"; a
+    negative odd item is answered a refusal (a value); a negative even one raises after the
+    batch's insert."""
+
+    def handle(session: Session, items: list[int]) -> list[int | str]:
+        batches.append(list(items))
+        if 0 in items:
+            started.set()
+            gate.wait(10)
+        rows = [{"n": n} for n in items if n > 0]
+        if rows:
+            session.execute(text("INSERT INTO batch_test (id, note) VALUES (:n, 'x')"), rows)
+        if any(n < 0 and n % 2 == 0 for n in items):
+            raise ValueError("a bad item")
+        return [n if n > 0 else "held" if n == 0 else "refused" for n in items]
+
+    return handle
+
+
+def test_a_bulk_batch_reaches_the_handler_whole_and_answers_in_order(table):
+    batches: list[list[int]] = []
+    started, gate = threading.Event(), threading.Event()
+    batcher = BulkBatcher(table, "test", _insert_all(batches, started, gate))
+    held = batcher.submit(0)
+    assert started.wait(10)
+    futures = [batcher.submit(n) for n in (1, -1, 2, 3)]
+    gate.set()
+    assert held.result(10) == "held"
+    assert [f.result(10) for f in futures] == [1, "refused", 2, 3]
+    batcher.close()
+    assert batches == [[0], [1, -1, 2, 3]]
+    assert batcher.batches == 2
+    assert _ids(table) == [1, 2, 3]
+
+
+def test_a_bulk_batch_whose_handler_raises_runs_item_by_item(table):
+    batches: list[list[int]] = []
+    started, gate = threading.Event(), threading.Event()
+    batcher = BulkBatcher(table, "test", _insert_all(batches, started, gate))
+    batcher.submit(0)
+    assert started.wait(10)
+    futures = [batcher.submit(n) for n in (1, -2, 3)]
+    gate.set()
+    assert futures[0].result(10) == 1
+    assert futures[2].result(10) == 3
+    with pytest.raises(ValueError, match="bad item"):
+        futures[1].result(10)
+    batcher.close()
+    assert batches == [[0], [1, -2, 3], [1], [-2], [3]]  # together first, then one by one
+    assert _ids(table) == [1, 3]  # nothing of the failed try, each good item once
+
+
+def test_a_bulk_handler_answering_too_few_results_fails_and_writes_nothing(table):
+    def handle(session: Session, items: list[int]) -> list[int]:
+        _insert(items[0])(session)
+        return items[:-1]
+
+    batcher = BulkBatcher(table, "test", handle)
+    with pytest.raises(RuntimeError, match="0 results for 1 items"):
+        batcher.submit(5).result(10)
+    batcher.close()
+    assert _ids(table) == []
+    with pytest.raises(RuntimeError, match="closed"):
+        batcher.submit(6).result(1)

@@ -85,7 +85,7 @@ from croupier.products.sportsbook.feed import HttpFeedClient
 from croupier.products.sportsbook.feed_consumer import FeedConsumer
 from croupier.products.sportsbook.live_routes import router as live_odds_router
 from croupier.products.sportsbook.live_routes import start_live_odds, stop_live_odds
-from croupier.products.sportsbook.routes import TokenPlayers
+from croupier.products.sportsbook.routes import TokenPlayers, bet_batcher
 from croupier.products.sportsbook.routes import router as sportsbook_router
 
 log = structlog.get_logger("croupier.http")
@@ -316,9 +316,6 @@ def create_app(
         app.state.provider_wallet_batcher = UnitOfWorkBatcher(
             db, "provider-wallet", savepoints=False
         )
-        # Sportsbook bets likewise: each holds its stake against the sportsbook's house account.
-        # A refused slip writes nothing of its bet and is answered, not raised: no savepoints.
-        app.state.sportsbook_batcher = UnitOfWorkBatcher(db, "sportsbook-bets", savepoints=False)
         app.state.sportsbook_token_players = TokenPlayers()
         stop_jobs = threading.Event()
         feed_clients: list[HttpFeedClient] = []
@@ -354,6 +351,11 @@ def create_app(
             data_file=settings.geoip_data_file, allow_private=settings.clock_is_adjustable
         )
         app.state.geolocation = geolocation
+        # Sportsbook bets likewise, each batch placed set-wise (one statement per table for
+        # all its bets, one ledger batch for their stakes).
+        app.state.sportsbook_batcher = bet_batcher(
+            db, app_clock, registers=registers, geolocation=geolocation
+        )
         app.state.registration_admission = registration_admission(registers, geolocation)
         app.state.login_admission = login_admission(registers, geolocation)
         app.state.risk_engine = RiskEngine.load(settings)

@@ -467,3 +467,41 @@ def test_an_oversized_body_still_gets_a_request_id(client):
     )
     assert_problem(response, 413, "request.too_large")
     assert response.headers["X-Request-ID"] == "big-1"
+
+
+def test_many_tokens_are_authenticated_at_once_each_with_its_own_answer(client, clock, db):
+    """A group commit of requests authenticates its tokens together (two reads whatever their
+    number): each gets its player or its refusal, in order, and only live sessions move."""
+    from croupier.core.players import authenticate_session, authenticate_sessions
+    from croupier.core.players.errors import SessionExpired
+    from croupier.kernel.web import NotAuthenticated
+
+    live, idle, ended = (
+        logged_in(client)["Authorization"].removeprefix("Bearer ") for _ in range(3)
+    )
+    assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {ended}"})
+    clock.advance(timedelta(minutes=20))
+    with db.unit_of_work() as s:
+        authenticate_session(s, clock, live)  # used 10 minutes before the idle one times out
+    clock.advance(timedelta(minutes=11))
+
+    with db.unit_of_work() as s:
+        answers = authenticate_sessions(s, clock, [idle, live, "never-issued", ended, live])
+
+    assert [type(a).__name__ for a in answers] == [
+        "SessionExpired", "AuthenticatedPlayer", "NotAuthenticated", "SessionExpired",
+        "AuthenticatedPlayer",
+    ]  # fmt: skip
+    idle_answer, live_answer, unknown_answer, ended_answer, live_again = answers
+    assert isinstance(idle_answer, SessionExpired)
+    assert idle_answer.extra["reason"] == "inactivity"
+    assert isinstance(ended_answer, SessionExpired)
+    assert ended_answer.extra["reason"] == "revoked"
+    assert isinstance(unknown_answer, NotAuthenticated)
+    assert live_answer == live_again
+    assert not isinstance(live_answer, SessionExpired | NotAuthenticated)
+    assert live_answer.player_id == _player_id(db)
+    with db.read_only() as s:
+        seen = sorted(s.scalars(select(PlayerSession.last_seen_at)))
+    assert seen[-1] == clock.now()  # the live one moved
+    assert seen[0] < clock.now() - timedelta(minutes=30)  # the idle one did not

@@ -15,7 +15,7 @@ from croupier.kernel.clock import ManualClock
 from croupier.kernel.db import Database
 from croupier.policy.compliance.errors import SelfExcluded
 from croupier.policy.rg import service as rg
-from croupier.products.sportsbook import betting, catalogue, errors
+from croupier.products.sportsbook import betting, catalogue, errors, exposure
 from croupier.products.sportsbook.betting import BetRequest, OddsPolicy
 from croupier.products.sportsbook.models import Bet, EventStatus, MarketStatus
 from tests.policy.policy_fixtures import UNIT
@@ -327,3 +327,113 @@ def test_a_slip_refused_for_funds_writes_nothing_even_without_a_savepoint(
         assert s.scalar(select(func.count()).select_from(LedgerTransfer)) == transfers_before
         assert get_balance(s, poor.cash_account_id).available == UNIT
         assert verify_ledger(s) == []
+
+
+# -- many slips at once (the group commit's batch) ------------------------------------------
+
+
+def _slip(fx: Fixture, client_id: str, stake: int = 10 * UNIT, code: str = "1") -> BetRequest:
+    return BetRequest(
+        client_id=client_id, kind="single", selections=(fx.sel(code),), stake_per_line=stake,
+        prices={fx.sel(code): fx.price(code)}, odds_policy=OddsPolicy.NONE,
+    )  # fmt: skip
+
+
+def test_a_batch_of_slips_answers_each_as_if_placed_one_by_one(
+    db: Database, clock: ManualClock
+) -> None:
+    ada, bob, poor = bettor(db, clock), bettor(db, clock), bettor(db, clock, funds=UNIT)
+    fx = fixture(db, clock)
+    unknown = BetRequest(
+        client_id="nowhere", kind="single", selections=("sel_missing",), stake_per_line=UNIT,
+        prices={"sel_missing": "2.0"}, odds_policy=OddsPolicy.NONE,
+    )  # fmt: skip
+    slips = [
+        betting.Slip(ada.id, _slip(fx, "a1")),
+        betting.Slip(poor.id, _slip(fx, "p1")),  # no funds
+        betting.Slip(ada.id, _slip(fx, "a1")),  # the same id again: the same bet
+        betting.Slip(bob.id, unknown),
+        betting.Slip(ada.id, _slip(fx, "a2", code="X")),  # a second bet of ada's
+        betting.Slip(bob.id, _slip(fx, "b1", stake=0)),  # invalid
+        betting.Slip(bob.id, _slip(fx, "b2", code="2")),
+    ]
+    with db.unit_of_work() as s:
+        answers = betting.place_bets(s, clock, slips)
+
+    first, again = answers[0], answers[2]
+    assert isinstance(first, tuple)
+    assert first[1] is True
+    assert again == (first[0], False)
+    assert isinstance(answers[1], errors.InsufficientFunds)
+    assert isinstance(answers[3], errors.UnknownSelection)
+    assert isinstance(answers[5], errors.InvalidBet)
+    placed = [a for a in answers if isinstance(a, tuple) and a[1]]
+    assert [(v.client_id, v.legs[0].selection_id) for v, _ in placed] == [
+        ("a1", fx.sel("1")), ("a2", fx.sel("X")), ("b2", fx.sel("2")),
+    ]  # fmt: skip
+    assert footprint(db)[0] == 3
+    assert available(db, ada.cash_account_id) == 80 * UNIT
+    assert available(db, bob.cash_account_id) == 90 * UNIT
+    assert available(db, poor.cash_account_id) == UNIT
+    with db.read_only() as s:
+        assert verify_ledger(s) == []
+        assert exposure.drift(s) == []
+        assert {b.id for b in s.scalars(select(Bet))} == {v.id for v, _ in placed}
+
+
+def test_in_a_batch_a_slip_is_refused_only_for_liability_already_written(
+    db: Database, clock: ManualClock
+) -> None:
+    """Two slips on one selection that each fit the liability left but not together: the
+    first is placed and the second refused with the maximum that is left after it, as one by
+    one (it waits for the next round of the batch, which reads the exposure again)."""
+    ada, bob, cy = bettor(db, clock), bettor(db, clock), bettor(db, clock)
+    fx = fixture(db, clock, liability=30 * UNIT)  # at 2.5 a stake of 20.00 wins 30.00
+    with db.unit_of_work() as s:
+        answers = betting.place_bets(
+            s,
+            clock,
+            [
+                betting.Slip(ada.id, _slip(fx, "a", stake=15 * UNIT)),
+                betting.Slip(bob.id, _slip(fx, "b", stake=10 * UNIT)),
+                betting.Slip(cy.id, _slip(fx, "c", stake=5 * UNIT)),
+            ],
+        )
+    placed = [a[1] if isinstance(a, tuple) else type(a).__name__ for a in answers]
+    assert placed == [True, "StakeTooHigh", True]
+    assert isinstance(answers[1], errors.StakeTooHigh)
+    assert answers[1].extra["max_stake_per_line"] == 5 * UNIT  # 7.50 of liability left
+    with db.read_only() as s:
+        assert exposure.drift(s) == []
+        by_code = {row.code: row.liability for row in betting.liability(s, fx.event_id)}
+    assert by_code == {"1": 30 * UNIT, "X": 0, "2": 0}
+
+
+def test_a_batch_reads_and_writes_set_wise(db: Database, clock: ManualClock) -> None:
+    """The statements of a batch do not grow with its number of slips (one player each),
+    once the players are in the process's policy cache (as after their first bet)."""
+    from sqlalchemy import event
+
+    fx = fixture(db, clock)
+    players = [bettor(db, clock) for _ in range(12)]
+    with db.unit_of_work() as s:  # the house account and the policy cache's entries
+        betting.place_bets(s, clock, [betting.Slip(p.id, _slip(fx, "first")) for p in players])
+
+    def count(batch: list[betting.Slip]) -> int:
+        statements: list[str] = []
+
+        def note(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            with db.unit_of_work() as s:
+                answers = betting.place_bets(s, clock, batch)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        assert all(isinstance(a, tuple) and a[1] for a in answers)
+        return len(statements)
+
+    two = count([betting.Slip(p.id, _slip(fx, "two")) for p in players[:2]])
+    ten = count([betting.Slip(p.id, _slip(fx, "ten")) for p in players[2:]])
+    assert ten == two

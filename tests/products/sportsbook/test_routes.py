@@ -222,3 +222,42 @@ def test_slips_sent_at_once_share_commits_and_never_overspend(
     assert_ledger_verifies(db)
     with db.read_only() as s:
         assert exposure.drift(s) == []
+
+
+def test_many_players_slips_at_once_each_get_their_own_answer(
+    world: tuple[TestClient, Fixture, dict[str, str]], db: Database, clock: ManualClock
+) -> None:
+    # Several players' slips in the same batches (authenticated and placed set-wise): a bad
+    # token among them is refused alone, and each player's bets are their own.
+    client, fx, _ = world
+    tokens = [client.headers["Authorization"]]
+    for name in ("bob", "cy"):
+        registered = register(client, email=f"{name}@example.com", legal_name=f"{name} Example")
+        with db.unit_of_work() as s:
+            activate_player(s, clock, registered["id"], actor="test", reason="verified")
+            player = get_player(s, registered["id"], brand_scope=None)
+        move(db, clock, player, "deposit", 100 * UNIT)
+        tokens.append(logged_in(client, email=f"{name}@example.com")["Authorization"])
+    sends = [(token, n) for n in range(4) for token in tokens] + [("Bearer not-a-token", 0)]
+    with ServedApp(db, clock) as served:
+
+        def send(what: tuple[str, int]) -> httpx.Response:
+            token, n = what
+            with httpx.Client(base_url=served.url, timeout=30) as http:
+                return http.post(
+                    f"{API}/bets",
+                    headers={"Authorization": token},
+                    json=slip(fx, id=f"slip-{n}", stake_per_line=(n + 1) * UNIT),
+                )
+
+        with ThreadPoolExecutor(13) as pool:
+            answers = list(pool.map(send, sends))
+    assert [a.status_code for a in answers] == [201] * 12 + [401]
+    for token in tokens:
+        mine = client.get(f"{API}/bets", headers={"Authorization": token}).json()
+        assert sorted(b["stake"] for b in mine) == [UNIT, 2 * UNIT, 3 * UNIT, 4 * UNIT]
+        me = client.get("/api/v1/me", headers={"Authorization": token}).json()
+        assert me["balance"]["available"] == 90 * UNIT
+    assert_ledger_verifies(db)
+    with db.read_only() as s:
+        assert exposure.drift(s) == []

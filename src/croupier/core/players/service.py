@@ -925,35 +925,75 @@ def authenticate_session(session: Session, clock: Clock, token: str) -> Authenti
     jurisdiction's inactivity timeout (30 minutes by default), and in any case after its full
     re-authentication period (30 days). Each use moves its inactivity clock.
     """
-    row = session.scalars(
-        select(PlayerSession).where(PlayerSession.token_hash == token_digest(token))
-    ).one_or_none()
-    if row is None:
-        raise NotAuthenticated("The session token is not valid.")
-    player = session.get(Player, row.player_id)
-    assert player is not None
+    found = authenticate_sessions(session, clock, [token])[0]
+    if isinstance(found, DomainError):
+        raise found
+    return found
+
+
+def authenticate_sessions(
+    session: Session, clock: Clock, tokens: Sequence[str]
+) -> list[AuthenticatedPlayer | DomainError]:
+    """:func:`authenticate_session` for many tokens at once (a group commit of requests):
+    one read of their sessions and one of their players, whatever their number. Each token
+    gets its player or its refusal, in order; every live session's use moves its clock."""
+    digests = [token_digest(token) for token in tokens]
+    rows = {
+        row.token_hash: row
+        for row in session.scalars(
+            select(PlayerSession).where(PlayerSession.token_hash.in_(sorted(set(digests))))
+        )
+    }
+    player_ids = {row.player_id for row in rows.values()}
+    players = {
+        row.id: row
+        for row in session.execute(
+            select(Player.id, Player.brand_id, Player.jurisdiction).where(
+                Player.id.in_(sorted(player_ids))
+            )
+        )
+    }
     now = clock.now()
-    rules = jurisdiction(player.jurisdiction)
+    found: list[AuthenticatedPlayer | DomainError] = []
+    for digest in digests:
+        row = rows.get(digest)
+        if row is None:
+            found.append(NotAuthenticated("The session token is not valid."))
+            continue
+        player = players[row.player_id]
+        refusal = _session_ended(row, jurisdiction(player.jurisdiction), now)
+        if refusal is not None:
+            found.append(refusal)
+            continue
+        row.last_seen_at = now
+        found.append(
+            AuthenticatedPlayer(
+                player_id=player.id,
+                brand_id=player.brand_id,
+                session_id=row.id,
+                jurisdiction=player.jurisdiction,
+                mfa_verified_at=row.mfa_verified_at,
+            )
+        )
+    return found
+
+
+def _session_ended(
+    row: PlayerSession, rules: Jurisdiction, now: datetime
+) -> errors.SessionExpired | None:
     if row.revoked_at is not None:
-        raise errors.SessionExpired("The session was ended; log in again.", reason="revoked")
+        return errors.SessionExpired("The session was ended; log in again.", reason="revoked")
     if now >= row.expires_at:
-        raise errors.SessionExpired(
+        return errors.SessionExpired(
             f"Sessions last at most {rules.reauthentication_period.days} days; log in again.",
             reason="reauthentication",
         )
     if now - row.last_seen_at >= rules.inactivity_timeout:
-        raise errors.SessionExpired(
+        return errors.SessionExpired(
             f"The session was idle for more than {rules.inactivity_timeout}; log in again.",
             reason="inactivity",
         )
-    row.last_seen_at = now
-    return AuthenticatedPlayer(
-        player_id=player.id,
-        brand_id=player.brand_id,
-        session_id=row.id,
-        jurisdiction=player.jurisdiction,
-        mfa_verified_at=row.mfa_verified_at,
-    )
+    return None
 
 
 def session_started_at(session: Session, session_id: str) -> datetime:

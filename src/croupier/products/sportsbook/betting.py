@@ -13,7 +13,7 @@ accepted only if its markets are still open and its prices still acceptable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,10 +22,11 @@ from fractions import Fraction
 from threading import Event
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import get_player
+from croupier.core.players.errors import PlayerNotFound
 from croupier.core.players.models import Player
 from croupier.core.wallet import (
     AccountKind,
@@ -38,6 +39,7 @@ from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
 from croupier.kernel.db import Database
+from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import is_valid_caller_id, new_id
 from croupier.kernel.jurisdictions import Product
 from croupier.kernel.money import MAX_AMOUNT
@@ -251,9 +253,21 @@ def max_stake_per_line(
     if potential_per_unit <= lines:
         return MAX_AMOUNT
     held = exposure.open_liability(session, (leg.selection.id for leg in legs))
-    room = min(leg.market.liability_limit - held[leg.selection.id] for leg in legs)
+    return _most_per_line(legs, lines, potential_per_unit, held, _stake_factor(session, player_id))
+
+
+def _most_per_line(
+    legs: list[_Leg],
+    lines: int,
+    potential_per_unit: Fraction,
+    held: Mapping[str, int],
+    factor: Fraction,
+) -> int:
+    """:func:`max_stake_per_line` from the liability ``held`` on each selection."""
+    if potential_per_unit <= lines:
+        return MAX_AMOUNT
+    room = min(leg.market.liability_limit - held.get(leg.selection.id, 0) for leg in legs)
     per_unit_win = potential_per_unit - lines  # winnings per unit staked on each line
-    factor = _stake_factor(session, player_id)
     return max(0, int(Fraction(max(room, 0)) / per_unit_win * factor))
 
 
@@ -270,96 +284,373 @@ def place_bet(
 ) -> tuple[BetView, bool]:
     """Place a bet after every check (module docstring); returns it and whether it is new.
     A refusal records nothing and holds nothing."""
+    placed = place_bets(
+        session,
+        clock,
+        [Slip(player_id, request, ip)],
+        in_play_delay=in_play_delay,
+        registers=registers,
+        geolocation=geolocation,
+    )[0]
+    if isinstance(placed, DomainError):
+        raise placed
+    return placed
+
+
+@dataclass(frozen=True, slots=True)
+class Slip:
+    """A bet slip as sent by a player (from ``ip``, for the location check)."""
+
+    player_id: str
+    request: BetRequest
+    ip: str | None = None
+
+
+Placed = tuple[BetView, bool] | DomainError
+
+
+def place_bets(
+    session: Session,
+    clock: Clock,
+    slips: Sequence[Slip],
+    *,
+    in_play_delay: timedelta = timedelta(seconds=5),
+    registers: Registers | None = None,
+    geolocation: Geolocation | None = None,
+) -> list[Placed]:
+    """:func:`place_bet` for many slips at once (a group commit of players' requests): one
+    result per slip, in order, each the bet and whether it is new, or the refusal. A refused
+    slip records and holds nothing. The checks are those of one bet, done set-wise: a round
+    reads its slips' existing bets, selections, exposure, players and stake factors in one
+    statement each, holds every stake in one ledger batch and writes the bets, their legs and
+    the exposure in one statement each.
+
+    A round takes at most one slip of each player, so that a player's second slip is checked
+    (``may_bet``'s limits, an id sent twice) with the first one written. A slip whose maximum
+    stake is exceeded only because of bets placed earlier in the same round on its selections
+    waits for the next round, which reads the exposure again: a refusal is always against
+    what is written."""
+    results: list[Placed | None] = [None] * len(slips)
+    waiting = list(range(len(slips)))
+    while waiting:
+        this_round: list[int] = []
+        later: list[int] = []
+        players: set[str] = set()
+        for i in waiting:
+            player_id = slips[i].player_id
+            (later if player_id in players else this_round).append(i)
+            players.add(player_id)
+        deferred = _place_round(
+            session,
+            clock,
+            slips,
+            this_round,
+            results,
+            in_play_delay=in_play_delay,
+            registers=registers,
+            geolocation=geolocation,
+        )
+        waiting = sorted(deferred + later)
+    return [placed for placed in results if placed is not None]
+
+
+def _slip_error(request: BetRequest) -> errors.InvalidBet | None:
     if not is_valid_caller_id(request.client_id):
-        raise errors.InvalidBet("The id must be 1-128 letters, digits and . _ : - / @ + =.")
+        return errors.InvalidBet("The id must be 1-128 letters, digits and . _ : - / @ + =.")
     if (
         isinstance(request.stake_per_line, bool)
         or not isinstance(request.stake_per_line, int)
         or not 0 < request.stake_per_line <= MAX_AMOUNT
     ):
-        raise errors.InvalidBet("The stake is a positive whole number of ledger units.")
+        return errors.InvalidBet("The stake is a positive whole number of ledger units.")
     if len(set(request.selections)) != len(request.selections) or not request.selections:
-        raise errors.InvalidBet("Each selection once, at least one.")
-    existing = session.scalar(
-        select(Bet).where(Bet.player_id == player_id, Bet.client_id == request.client_id)
-    )
-    if existing is not None:
-        return bet_view(session, existing), False
+        return errors.InvalidBet("Each selection once, at least one.")
+    return None
+
+
+@dataclass(slots=True)
+class _Candidate:
+    index: int
+    legs: list[_Leg]
+    plan: _Plan
+    stake: int = 0
+    cash_account_id: str = ""
+    currency: str = ""
+
+
+def _place_round(
+    session: Session,
+    clock: Clock,
+    slips: Sequence[Slip],
+    indexes: list[int],
+    results: list[Placed | None],
+    *,
+    in_play_delay: timedelta,
+    registers: Registers | None,
+    geolocation: Geolocation | None,
+) -> list[int]:
+    """Place the slips at ``indexes`` (one per player), writing each one's result; returns
+    the slips that wait for the next round (see :func:`place_bets`)."""
+    live = []
+    for i in indexes:
+        invalid = _slip_error(slips[i].request)
+        if invalid is None:
+            live.append(i)
+        else:
+            results[i] = invalid
+    for i, bet in _existing_bets(session, {i: slips[i] for i in live}).items():
+        results[i] = (bet_view(session, bet), False)
+    live = [i for i in live if results[i] is None]
     now = clock.now()
-    legs = _load_legs(session, request.selections)
-    for leg in legs:
-        _takes_bets(leg, now)
-    plan = _plan(session, request.kind, legs, request.prices, request.odds_policy)
-    stake = request.stake_per_line * plan.lines
-    # The player as the session's authentication loaded it (no statement); else read, or
-    # player.not_found.
-    player = session.get(Player, player_id) or get_player(session, player_id, brand_scope=None)
-    compliance.may_bet(
-        session,
-        clock,
-        player_id,
-        Product.SPORTS,
-        stake,
-        registers=registers,
-        geolocation=geolocation,
-        ip=ip,
-    ).raise_if_refused()
-    most = max_stake_per_line(session, player_id, legs, plan.lines, plan.return_per_unit)
-    if request.stake_per_line > most:
-        raise errors.StakeTooHigh(max_stake_per_line=most)
-    in_play = any(leg.market.in_play for leg in legs)
-    bet_id = new_id("bet")
-    # The stake is held first: the last refusal (no funds) comes before anything of the bet
-    # is written, so a refused slip leaves no row behind, savepoint or not.
-    hold = create_transfers(
+    loaded = _load_selections(session, {sid for i in live for sid in slips[i].request.selections})
+    candidates: list[_Candidate] = []
+    for i in live:
+        request = slips[i].request
+        try:
+            legs = []
+            for selection_id in request.selections:
+                leg = loaded.get(selection_id)
+                if leg is None:
+                    raise errors.UnknownSelection(selection_id=selection_id)
+                legs.append(leg)
+            for leg in legs:
+                _takes_bets(leg, now)
+            plan = _plan(session, request.kind, legs, request.prices, request.odds_policy)
+        except DomainError as refusal:
+            results[i] = refusal
+            continue
+        candidates.append(_Candidate(i, legs, plan, stake=request.stake_per_line * plan.lines))
+    players = _players(session, {slips[c.index].player_id for c in candidates})
+    allowed = []
+    for c in candidates:
+        slip = slips[c.index]
+        player = players.get(slip.player_id)
+        if player is None:
+            results[c.index] = PlayerNotFound(
+                f"No player {slip.player_id!r}.", player_id=slip.player_id
+            )
+            continue
+        decision = compliance.may_bet(
+            session,
+            clock,
+            slip.player_id,
+            Product.SPORTS,
+            c.stake,
+            registers=registers,
+            geolocation=geolocation,
+            ip=slip.ip,
+        )
+        if decision.refusal is not None:
+            results[c.index] = decision.refusal
+            continue
+        c.cash_account_id, c.currency = player
+        allowed.append(c)
+    deferred, holding = _within_limits(session, slips, allowed, results)
+    placed = _hold_stakes(session, clock, holding, results)
+    _write_bets(session, slips, placed, results, now, in_play_delay)
+    return deferred
+
+
+def _existing_bets(session: Session, slips: dict[int, Slip]) -> dict[int, Bet]:
+    """The bets already placed with these slips' ids (a retry), by the slip's index."""
+    if not slips:
+        return {}
+    wanted = {(slip.player_id, slip.request.client_id): i for i, slip in slips.items()}
+    rows = session.execute(
+        select(Bet.id, Bet.player_id, Bet.client_id).where(
+            Bet.player_id.in_(sorted({p for p, _ in wanted})),
+            Bet.client_id.in_(sorted({c for _, c in wanted})),
+        )
+    ).all()
+    found = {}
+    for bet_id, player_id, client_id in rows:
+        i = wanted.get((player_id, client_id))
+        if i is not None:
+            bet = session.get(Bet, bet_id)
+            assert bet is not None
+            found[i] = bet
+    return found
+
+
+def _load_selections(session: Session, selection_ids: set[str]) -> dict[str, _Leg]:
+    if not selection_ids:
+        return {}
+    rows = session.execute(
+        select(Selection, Market, SportEvent)
+        .join(Market, Market.id == Selection.market_id)
+        .join(SportEvent, SportEvent.id == Market.event_id)
+        .where(Selection.id.in_(sorted(selection_ids)))
+    ).all()
+    return {
+        selection.id: _Leg(selection, market, event, parse_odds(offered(selection)))
+        for selection, market, event in rows
+    }
+
+
+def _players(session: Session, player_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """Each player's cash account and currency."""
+    if not player_ids:
+        return {}
+    rows = session.execute(
+        select(Player.id, Player.cash_account_id, Player.currency).where(
+            Player.id.in_(sorted(player_ids))
+        )
+    ).all()
+    return {player_id: (account, currency) for player_id, account, currency in rows}
+
+
+def _within_limits(
+    session: Session,
+    slips: Sequence[Slip],
+    candidates: list[_Candidate],
+    results: list[Placed | None],
+) -> tuple[list[int], list[_Candidate]]:
+    """The maximum stake of each slip, from the exposure written so far: refused above it;
+    deferred when only this round's earlier bets on its selections put it above, and so is
+    every later slip of the round on a deferred slip's selections (they are decided in the
+    order they came). Returns the deferred slips' indexes and the candidates within their
+    limits."""
+    if not candidates:
+        return [], []
+    held = exposure.open_liability(
+        session, {leg.selection.id for c in candidates for leg in c.legs}
+    )
+    factors = _stake_factors(session, {slips[c.index].player_id for c in candidates})
+    added: dict[str, int] = {}
+    waiting: set[str] = set()  # the selections of deferred slips: the later ones wait too
+    deferred, within = [], []
+    for c in candidates:
+        request = slips[c.index].request
+        if any(leg.selection.id in waiting for leg in c.legs):
+            deferred.append(c.index)
+            waiting.update(leg.selection.id for leg in c.legs)
+            continue
+        factor = factors.get(slips[c.index].player_id, Fraction(1))
+        most = _most_per_line(c.legs, c.plan.lines, c.plan.return_per_unit, held, factor)
+        if request.stake_per_line > most:
+            results[c.index] = errors.StakeTooHigh(max_stake_per_line=most)
+            continue
+        if any(leg.selection.id in added for leg in c.legs):
+            now_held = {
+                leg.selection.id: held.get(leg.selection.id, 0) + added.get(leg.selection.id, 0)
+                for leg in c.legs
+            }
+            most = _most_per_line(c.legs, c.plan.lines, c.plan.return_per_unit, now_held, factor)
+            if request.stake_per_line > most:
+                deferred.append(c.index)
+                waiting.update(leg.selection.id for leg in c.legs)
+                continue
+        liability = int(c.plan.return_per_unit * request.stake_per_line) - c.stake
+        for leg in c.legs:
+            added[leg.selection.id] = added.get(leg.selection.id, 0) + liability
+        within.append(c)
+    return deferred, within
+
+
+def _stake_factors(session: Session, player_ids: set[str]) -> dict[str, Fraction]:
+    rows = session.execute(
+        select(PlayerStakeFactor.player_id, PlayerStakeFactor.factor).where(
+            PlayerStakeFactor.player_id.in_(sorted(player_ids))
+        )
+    ).all()
+    return {player_id: Fraction(Decimal(factor)) for player_id, factor in rows}
+
+
+def _hold_stakes(
+    session: Session, clock: Clock, candidates: list[_Candidate], results: list[Placed | None]
+) -> list[tuple[_Candidate, str]]:
+    """Hold every candidate's stake in one ledger batch (pending transfers from the player's
+    cash to the house); a slip without the funds is refused. Returns the held ones with
+    their new bet ids."""
+    if not candidates:
+        return []
+    bet_ids = [new_id("bet") for _ in candidates]
+    holds = create_transfers(
         session,
         clock,
         [
             NewTransfer(
                 id=hold_id_of(bet_id),
-                debit_account_id=player.cash_account_id,
-                credit_account_id=_house(session, clock, player.currency),
-                amount=stake,
-                currency=player.currency,
+                debit_account_id=c.cash_account_id,
+                credit_account_id=_house(session, clock, c.currency),
+                amount=c.stake,
+                currency=c.currency,
                 kind=TransferKind.PENDING,
                 code="bet",
                 reference=bet_id,
             )
+            for c, bet_id in zip(candidates, bet_ids, strict=True)
         ],
-    )[0]
-    if isinstance(hold.error, ledger_errors.InsufficientFunds):
-        raise errors.InsufficientFunds()
-    hold.unwrap()
-    bet = Bet(
-        id=bet_id,
-        player_id=player_id,
-        client_id=request.client_id,
-        kind=request.kind,
-        currency=player.currency,
-        stake=stake,
-        lines=plan.lines,
-        odds_policy=request.odds_policy.value,
-        status=(BetStatus.PENDING if in_play else BetStatus.ACCEPTED).value,
-        placed_at=now,
-        accept_at=now + in_play_delay if in_play else None,
-        potential_return=int(plan.return_per_unit * request.stake_per_line),
-        settlement_version=0,
     )
-    session.add(bet)
-    session.flush()
-    bet_legs = [
-        BetLeg(bet_id=bet.id, selection_id=leg.selection.id, odds=offered(leg.selection))
-        for leg in legs
-    ]
-    session.add_all(bet_legs)
-    exposure.change(
-        session,
-        exposure.of_bet(
-            (leg.selection.id for leg in legs), bet.stake, bet.potential_return, sign=1
-        ),
-    )
-    session.flush()
-    return _view(bet, bet_legs), True
+    held = []
+    for c, bet_id, hold in zip(candidates, bet_ids, holds, strict=True):
+        if isinstance(hold.error, ledger_errors.InsufficientFunds):
+            results[c.index] = errors.InsufficientFunds()
+            continue
+        hold.unwrap()
+        held.append((c, bet_id))
+    return held
+
+
+def _write_bets(
+    session: Session,
+    slips: Sequence[Slip],
+    placed: list[tuple[_Candidate, str]],
+    results: list[Placed | None],
+    now: datetime,
+    in_play_delay: timedelta,
+) -> None:
+    """The bets, their legs and the exposure they add: one statement each."""
+    if not placed:
+        return
+    bets, legs = [], []
+    deltas: dict[str, tuple[int, int]] = {}
+    for c, bet_id in placed:
+        slip = slips[c.index]
+        in_play = any(leg.market.in_play for leg in c.legs)
+        bet = Bet(
+            id=bet_id,
+            player_id=slip.player_id,
+            client_id=slip.request.client_id,
+            kind=slip.request.kind,
+            currency=c.currency,
+            stake=c.stake,
+            lines=c.plan.lines,
+            odds_policy=slip.request.odds_policy.value,
+            status=(BetStatus.PENDING if in_play else BetStatus.ACCEPTED).value,
+            placed_at=now,
+            accept_at=now + in_play_delay if in_play else None,
+            potential_return=int(c.plan.return_per_unit * slip.request.stake_per_line),
+            settlement_version=0,
+            cashed_out=0,
+        )
+        bet_legs = [
+            BetLeg(bet_id=bet_id, selection_id=leg.selection.id, odds=offered(leg.selection))
+            for leg in c.legs
+        ]
+        bets.append(bet)
+        legs.extend(bet_legs)
+        exposure.add(
+            deltas,
+            exposure.of_bet(
+                (leg.selection.id for leg in c.legs), bet.stake, bet.potential_return, sign=1
+            ),
+        )
+        results[c.index] = (_view(bet, bet_legs), True)
+    session.execute(insert(Bet), [_columns(bet, _BET_COLUMNS) for bet in bets])
+    session.execute(insert(BetLeg), [_columns(leg, _LEG_COLUMNS) for leg in legs])
+    exposure.change(session, deltas)
+
+
+_BET_COLUMNS = (
+    "id", "player_id", "client_id", "kind", "currency", "stake", "lines", "odds_policy",
+    "status", "placed_at", "accept_at", "potential_return", "settlement_version", "cashed_out",
+)  # fmt: skip
+_LEG_COLUMNS = ("bet_id", "selection_id", "odds")
+
+
+def _columns(row: Bet | BetLeg, names: tuple[str, ...]) -> dict[str, object]:
+    return {name: getattr(row, name) for name in names}
 
 
 def accept_due_bets(session: Session, clock: Clock, *, limit: int = 500) -> int:

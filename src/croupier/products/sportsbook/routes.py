@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Annotated
 
@@ -13,9 +14,9 @@ from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from croupier.core.players import authenticate_session
+from croupier.core.players import authenticate_session, authenticate_sessions
 from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
-from croupier.kernel.batching import UnitOfWorkBatcher
+from croupier.kernel.batching import BulkBatcher
 from croupier.kernel.clock import Clock
 from croupier.kernel.credentials import token_digest
 from croupier.kernel.db import Database
@@ -31,6 +32,8 @@ from croupier.kernel.web import (
     rate_limit,
 )
 from croupier.policy.compliance import errors as policy_errors
+from croupier.policy.compliance.geo import Geolocation
+from croupier.policy.compliance.registers import Registers
 from croupier.products.sportsbook import betting, cashout, catalogue, errors
 from croupier.products.sportsbook import settlement_errors as rule_errors
 from croupier.products.sportsbook.models import Sport
@@ -117,42 +120,68 @@ async def place_bet(body: BetIn, request: Request, clock: AppClock) -> BetOut:
     its markets are still open."""
     token = bearer_token(request)
     # Who is asking (the rate limit needs the player), then the bet with the session checked
-    # and its use recorded, in the group commit of the process's bets (each bet its own
-    # savepoint; many share one transaction and one lock of the house account).
+    # and its use recorded, in the process's group commit of bets, placed set-wise.
     await run_in_threadpool(_count_slip, request, clock, token)
-    slip = betting.BetRequest(
-        client_id=body.id,
-        kind=body.kind,
-        selections=tuple(body.selections),
-        stake_per_line=body.stake_per_line,
-        prices=body.prices,
-        odds_policy=body.odds_policy,
+    call = BetCall(
+        token=token,
+        slip=betting.BetRequest(
+            client_id=body.id,
+            kind=body.kind,
+            selections=tuple(body.selections),
+            stake_per_line=body.stake_per_line,
+            prices=body.prices,
+            odds_policy=body.odds_policy,
+        ),
+        ip=client_ip(request),
     )
-    registers, geolocation, ip = (
-        request.app.state.registers,
-        request.app.state.geolocation,
-        client_ip(request),
-    )
-
-    def place(session: Session) -> betting.BetView | DomainError:
-        # A refusal is answered, not raised: every refusal of place_bet comes before it writes
-        # anything of the bet, so the batch needs no savepoint per bet (a bet that raises
-        # anything else sends its batch back to run with them).
-        try:
-            player = authenticate_session(session, clock, token)
-            view, _ = betting.place_bet(
-                session, clock, player.player_id, slip,
-                registers=registers, geolocation=geolocation, ip=ip,
-            )  # fmt: skip
-        except DomainError as refusal:
-            return refusal
-        return view
-
-    batcher: UnitOfWorkBatcher = request.app.state.sportsbook_batcher
-    placed = await asyncio.wrap_future(batcher.submit(place))
+    batcher: BulkBatcher[BetCall, betting.BetView | DomainError]
+    batcher = request.app.state.sportsbook_batcher
+    placed = await asyncio.wrap_future(batcher.submit(call))
     if isinstance(placed, DomainError):
         raise placed
     return BetOut.of(placed)
+
+
+@dataclass(frozen=True, slots=True)
+class BetCall:
+    """A request to place a bet, as the batcher of bets receives it."""
+
+    token: str
+    slip: betting.BetRequest
+    ip: str | None
+
+
+def bet_batcher(
+    database: Database,
+    clock: Clock,
+    *,
+    registers: Registers | None,
+    geolocation: Geolocation | None,
+) -> BulkBatcher[BetCall, betting.BetView | DomainError]:
+    """The process's group commit of bets: each batch authenticates its requests' sessions
+    and places their slips set-wise (``betting.place_bets``), in one transaction. A refusal
+    is an answer, not an error."""
+
+    def handle(session: Session, calls: list[BetCall]) -> list[betting.BetView | DomainError]:
+        auths = authenticate_sessions(session, clock, [call.token for call in calls])
+        slips = [
+            betting.Slip(auth.player_id, call.slip, call.ip)
+            for call, auth in zip(calls, auths, strict=True)
+            if not isinstance(auth, DomainError)
+        ]
+        placed = iter(
+            betting.place_bets(session, clock, slips, registers=registers, geolocation=geolocation)
+        )
+        answers: list[betting.BetView | DomainError] = []
+        for auth in auths:
+            if isinstance(auth, DomainError):
+                answers.append(auth)
+            else:
+                bet = next(placed)
+                answers.append(bet if isinstance(bet, DomainError) else bet[0])
+        return answers
+
+    return BulkBatcher(database, "sportsbook-bets", handle)
 
 
 class TokenPlayers:
