@@ -340,7 +340,8 @@ def bench_placement(args: argparse.Namespace) -> dict[str, Any]:
     closed = [s[: int(len(s) * closed_share)] for s in slips]
     paced = [s[int(len(s) * closed_share) :] for s in slips]
     noop = [[_post("/bench/noop", b'{"n":1}', None)] * 200_000 for _ in range(args.connections)]
-    port, server = start_server(args.database_url)
+    port, server = start_server(args.database_url, args.server_processes)
+    time.sleep(2 if args.server_processes > 1 else 0)  # healthz answered from one of them
     try:
         log(f"placement: no-op for {args.seconds}s ...")
         baseline = _phase(port, noop, args.seconds)
@@ -358,6 +359,7 @@ def bench_placement(args: argparse.Namespace) -> dict[str, Any]:
         "ratio_to_noop": round(most["per_second"] / baseline["per_second"], 3),
         "players": args.players,
         "connections": args.connections,
+        "server_processes": args.server_processes,
         "target_met": at_rate["per_second"] >= 0.98 * args.rate
         and (at_rate["p99_ms"] or 1e9) <= 25
         and not at_rate["not_ok"],
@@ -643,7 +645,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="settlement: cProfile it")
     parser.add_argument(
         "--server-processes", type=int, default=1,
-        help="odds: uvicorn worker processes (more than one needs CROUPIER_NATS_URL)",
+        help="uvicorn worker processes (odds: more than one needs CROUPIER_NATS_URL)",
     )  # fmt: skip
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: the server
     args = parser.parse_args()

@@ -464,6 +464,13 @@ def create_app(
         """Prometheus metrics in the text exposition format."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    # The routers of the busiest calls first: a request is matched against the routes in
+    # order, one by one, and each route tried costs a few microseconds (before this order, a
+    # bet tried some 130 routes first, a third of its time in the event loop).
+    app.include_router(provider_wallet_router)
+    app.include_router(sportsbook_router)
+    app.include_router(games_router)
+    app.include_router(crash_router)
     app.include_router(players_router)
     app.include_router(rg_router)
     app.include_router(operators_router)
@@ -472,10 +479,7 @@ def create_app(
     app.include_router(rng_router)
     app.include_router(game_control_router)
     app.include_router(fair_router)
-    app.include_router(games_router)
-    app.include_router(crash_router)
     app.include_router(catalogue_router)
-    app.include_router(provider_wallet_router)
     app.include_router(cases_router)
     app.include_router(kyc_router)
     app.include_router(webhook_router)
@@ -483,7 +487,6 @@ def create_app(
     app.include_router(payments_router)
     app.include_router(psp_webhook_router)
     app.include_router(backoffice_payments_router)
-    app.include_router(sportsbook_router)
     app.include_router(trading_router)
     app.include_router(live_odds_router)
     install_problem_schema(app)

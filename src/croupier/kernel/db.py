@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+import psycopg
+from sqlalchemy import Connection, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -259,6 +260,15 @@ class Database:
 def after_commit(session: Session, callback: AfterCommit) -> None:
     """Run ``callback`` after ``session``'s unit of work commits; never if it rolls back."""
     session.info.setdefault("after_commit", []).append(callback)
+
+
+def pipelined(conn: Connection) -> AbstractContextManager[object]:
+    """On PostgreSQL with the sync driver, the driver's pipeline: the writes made inside it
+    are only queued, none waits for its answer until the block ends, where every one is
+    checked (an error raises there and the unit of work rolls back). A read inside it waits
+    for what was queued before it. Elsewhere (SQLite), nothing: each statement runs in turn."""
+    driver = conn.connection.driver_connection
+    return driver.pipeline() if isinstance(driver, psycopg.Connection) else nullcontext()
 
 
 def null_pool_engine(url: str) -> Engine:

@@ -105,6 +105,10 @@ class Decision:
 
 
 class RateLimiter(Protocol):
+    # Whether a hit waits on the network (a shared store): an async caller then counts it
+    # from a worker thread; one kept in process may be counted in the event loop.
+    blocking: bool
+
     def hit(self, limit: Limit, key: str) -> Decision:
         """Count one hit of ``key`` against ``limit`` and decide whether it may go ahead."""
         ...
@@ -138,6 +142,8 @@ class InMemoryRateLimiter:
     and beyond ``max_keys`` the least recently hit key is evicted (an attacker spraying keys
     can at worst make us forget old counts, never exhaust memory).
     """
+
+    blocking = False
 
     def __init__(
         self, now: Callable[[], float] = time.monotonic, *, max_keys: int = 100_000
@@ -221,6 +227,8 @@ _UNAVAILABLE_DETAIL = "Rate limiting is unavailable right now; please try again 
 
 class RedisRateLimiter:
     """Sliding window log in a Redis sorted set, shared by every process of the deployment."""
+
+    blocking = True
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client

@@ -261,3 +261,19 @@ def test_many_players_slips_at_once_each_get_their_own_answer(
     assert_ledger_verifies(db)
     with db.read_only() as s:
         assert exposure.drift(s) == []
+
+
+def test_a_player_over_sixty_slips_a_minute_is_refused_and_nothing_moves(
+    world: tuple[TestClient, Fixture, dict[str, str]], clock: ManualClock
+) -> None:
+    # The first slip finds the token's player with a read (in a worker thread); the later
+    # ones from memory, counted in the event loop: the limit holds either way.
+    client, fx, _ = world
+    for n in range(60):
+        placed = client.post(f"{API}/bets", json=slip(fx, id=f"slip-{n}", stake_per_line=UNIT))
+        assert placed.status_code == 201, placed.text
+    refused = client.post(f"{API}/bets", json=slip(fx, id="slip-60", stake_per_line=UNIT))
+    assert_problem(refused, 429, "rate_limited")
+    assert int(refused.headers["Retry-After"]) > 0
+    assert len(client.get(f"{API}/bets", params={"limit": 200}).json()) == 60
+    assert client.get("/api/v1/me").json()["balance"]["available"] == 40 * UNIT

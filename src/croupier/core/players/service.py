@@ -935,43 +935,37 @@ def authenticate_sessions(
     session: Session, clock: Clock, tokens: Sequence[str]
 ) -> list[AuthenticatedPlayer | DomainError]:
     """:func:`authenticate_session` for many tokens at once (a group commit of requests):
-    one read of their sessions and one of their players, whatever their number. Each token
-    gets its player or its refusal, in order; every live session's use moves its clock."""
+    one read of their sessions with their players, whatever their number. Each token
+    gets its player or its refusal, in order; every live session's use moves its clock (one
+    update for all of them, at the flush)."""
     digests = [token_digest(token) for token in tokens]
     rows = {
-        row.token_hash: row
-        for row in session.scalars(
-            select(PlayerSession).where(PlayerSession.token_hash.in_(sorted(set(digests))))
-        )
-    }
-    player_ids = {row.player_id for row in rows.values()}
-    players = {
-        row.id: row
-        for row in session.execute(
-            select(Player.id, Player.brand_id, Player.jurisdiction).where(
-                Player.id.in_(sorted(player_ids))
-            )
-        )
+        row.token_hash: (row, brand_id, jurisdiction_code)
+        for row, brand_id, jurisdiction_code in session.execute(
+            select(PlayerSession, Player.brand_id, Player.jurisdiction)
+            .join(Player, Player.id == PlayerSession.player_id)
+            .where(PlayerSession.token_hash.in_(sorted(set(digests))))
+        ).tuples()
     }
     now = clock.now()
     found: list[AuthenticatedPlayer | DomainError] = []
     for digest in digests:
-        row = rows.get(digest)
-        if row is None:
+        found_row = rows.get(digest)
+        if found_row is None:
             found.append(NotAuthenticated("The session token is not valid."))
             continue
-        player = players[row.player_id]
-        refusal = _session_ended(row, jurisdiction(player.jurisdiction), now)
+        row, brand_id, jurisdiction_code = found_row
+        refusal = _session_ended(row, jurisdiction(jurisdiction_code), now)
         if refusal is not None:
             found.append(refusal)
             continue
         row.last_seen_at = now
         found.append(
             AuthenticatedPlayer(
-                player_id=player.id,
-                brand_id=player.brand_id,
+                player_id=row.player_id,
+                brand_id=brand_id,
                 session_id=row.id,
-                jurisdiction=player.jurisdiction,
+                jurisdiction=jurisdiction_code,
                 mfa_verified_at=row.mfa_verified_at,
             )
         )

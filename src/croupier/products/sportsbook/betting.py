@@ -20,9 +20,10 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from threading import Event
+from typing import cast
 
 import structlog
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import get_player
@@ -38,7 +39,7 @@ from croupier.core.wallet import (
 from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
-from croupier.kernel.db import Database
+from croupier.kernel.db import Database, pipelined
 from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import is_valid_caller_id, new_id
 from croupier.kernel.jurisdictions import Product
@@ -637,9 +638,12 @@ def _write_bets(
             ),
         )
         results[c.index] = (_view(bet, bet_legs), True)
-    session.execute(insert(Bet), [_columns(bet, _BET_COLUMNS) for bet in bets])
-    session.execute(insert(BetLeg), [_columns(leg, _LEG_COLUMNS) for leg in legs])
-    exposure.change(session, deltas)
+    session.flush()  # what is pending (the sessions' use) goes first, on its own
+    conn = session.connection()
+    with pipelined(conn):  # the three are sent together (inline: nothing read back)
+        conn.execute(insert(_bets).inline(), [_columns(bet, _BET_COLUMNS) for bet in bets])
+        conn.execute(insert(_legs).inline(), [_columns(leg, _LEG_COLUMNS) for leg in legs])
+        exposure.change(session, deltas)
 
 
 _BET_COLUMNS = (
@@ -647,6 +651,8 @@ _BET_COLUMNS = (
     "status", "placed_at", "accept_at", "potential_return", "settlement_version", "cashed_out",
 )  # fmt: skip
 _LEG_COLUMNS = ("bet_id", "selection_id", "odds")
+_bets = cast(Table, Bet.__table__)
+_legs = cast(Table, BetLeg.__table__)
 
 
 def _columns(row: Bet | BetLeg, names: tuple[str, ...]) -> dict[str, object]:

@@ -21,13 +21,11 @@ return exactly and floors it to a ledger unit; the remainder stays with the hous
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, cast
 
-import psycopg
 import structlog
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -43,6 +41,7 @@ from croupier.core.wallet import (
 )
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
+from croupier.kernel.db import pipelined
 from croupier.products.sportsbook import bet_builder, errors, exposure, live
 from croupier.products.sportsbook import bets as bet_math
 from croupier.products.sportsbook import markets as market_rules
@@ -223,7 +222,7 @@ def _apply(
     # From here to the end of the block no statement needs an answer: on PostgreSQL the row
     # updates stream through the driver's pipeline and the server applies them while the
     # returns are computed (two cores: about a second and a half less for 100,000 bets).
-    with _pipelined(conn):
+    with pipelined(conn):
         leg_updates: list[dict[str, Any]] = []
         void_updates: list[dict[str, Any]] = []
         touched: list[str] = []
@@ -351,15 +350,6 @@ def _priced(legs: list[_Leg]) -> list[tuple[Fraction, market_rules.Outcome]]:
 # Rows per streamed UPDATE while a market settles: the server starts on the first while the
 # rest are computed.
 _STREAMED_ROWS = 10_000
-
-
-def _pipelined(conn: Connection) -> AbstractContextManager[object]:
-    """On PostgreSQL with the sync driver, the driver's pipeline: inside it each
-    :func:`_update_rows` is only queued, none waits for its answer until the block ends,
-    where every one is checked (an error raises there and the unit of work rolls back).
-    Nothing else may use the connection inside the block. Elsewhere, nothing."""
-    driver = conn.connection.driver_connection
-    return driver.pipeline() if isinstance(driver, psycopg.Connection) else nullcontext()
 
 
 def _update_rows(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
