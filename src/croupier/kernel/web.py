@@ -100,17 +100,23 @@ def _read_only(request: Request) -> Iterator[Session]:
         yield session
 
 
-def _clock(request: Request) -> Clock:
+# Dependencies that only read the application's state are ``async``: FastAPI runs a plain
+# ``def`` dependency in a worker thread, a thread hop per request for an attribute read.
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _password_hasher(request: Request) -> PasswordHasher:
+async def _app_database(request: Request) -> Database:
+    return _database(request)
+
+
+async def _password_hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.password_hasher
     return hasher
 
@@ -155,7 +161,7 @@ def clear_rate_limit(request: Request, limit: Limit, key: str) -> None:
 # scope="function": the unit of work commits when the endpoint returns, before the response
 # is sent, so a commit that fails is never answered as a success.
 DbSession = Annotated[Session, Depends(_unit_of_work, scope="function")]
-AppDatabase = Annotated[Database, Depends(_database)]
+AppDatabase = Annotated[Database, Depends(_app_database)]
 Hasher = Annotated[PasswordHasher, Depends(_password_hasher)]
 ReadSession = Annotated[Session, Depends(_read_only)]
 AppClock = Annotated[Clock, Depends(_clock)]
