@@ -218,7 +218,7 @@ class Database:
     @contextmanager
     def read_only(self) -> Iterator[Session]:
         """A session for reads; it never commits."""
-        session = self._read_sessions()
+        session = self._read_sessions(info={_READ_ONLY: True})
         try:
             yield session
         finally:
@@ -237,7 +237,7 @@ class Database:
         connection = self.engine.connect().execution_options(
             isolation_level="REPEATABLE READ", postgresql_readonly=True
         )
-        session = Session(bind=connection, autoflush=False)
+        session = Session(bind=connection, autoflush=False, info={_READ_ONLY: True})
         try:
             yield session
         finally:
@@ -260,6 +260,15 @@ class Database:
 def after_commit(session: Session, callback: AfterCommit) -> None:
     """Run ``callback`` after ``session``'s unit of work commits; never if it rolls back."""
     session.info.setdefault("after_commit", []).append(callback)
+
+
+_READ_ONLY = "db.read_only"
+
+
+def is_read_only(session: Session) -> bool:
+    """Whether ``session`` came from :meth:`Database.read_only` or :meth:`Database.snapshot`
+    (a write there fails on PostgreSQL, and is never committed on SQLite)."""
+    return bool(session.info.get(_READ_ONLY))
 
 
 def pipelined(conn: Connection) -> AbstractContextManager[object]:

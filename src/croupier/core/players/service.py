@@ -13,10 +13,10 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
-from sqlalchemy import Row, bindparam, delete, func, or_, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,7 @@ from croupier.kernel.credentials import (
     verify_password,
     verify_totp,
 )
+from croupier.kernel.db import is_read_only
 from croupier.kernel.errors import DomainError, InvalidRequest
 from croupier.kernel.events import publish
 from croupier.kernel.ids import new_id
@@ -937,43 +938,64 @@ def authenticate_sessions(
     """:func:`authenticate_session` for many tokens at once (a group commit of requests):
     one read of their sessions with their players, whatever their number. Each token
     gets its player or its refusal, in order; every live session's use moves its clock (one
-    update for all of them, at the flush)."""
+    update for all of them), unless ``session`` is a read-only one."""
     digests = [token_digest(token) for token in tokens]
+    conn = session.connection()
     rows = {
-        row.token_hash: (row, brand_id, jurisdiction_code)
-        for row, brand_id, jurisdiction_code in session.execute(
-            select(PlayerSession, Player.brand_id, Player.jurisdiction)
-            .join(Player, Player.id == PlayerSession.player_id)
-            .where(PlayerSession.token_hash.in_(sorted(set(digests))))
-        ).tuples()
+        row.token_hash: row
+        for row in conn.execute(
+            select(
+                _sessions.c.id,
+                _sessions.c.token_hash,
+                _sessions.c.player_id,
+                _sessions.c.last_seen_at,
+                _sessions.c.expires_at,
+                _sessions.c.revoked_at,
+                _sessions.c.mfa_verified_at,
+                Player.brand_id,
+                Player.jurisdiction,
+            )
+            .join(Player, Player.id == _sessions.c.player_id)
+            .where(_sessions.c.token_hash.in_(sorted(set(digests))))
+        )
     }
     now = clock.now()
     found: list[AuthenticatedPlayer | DomainError] = []
+    used: set[str] = set()
     for digest in digests:
-        found_row = rows.get(digest)
-        if found_row is None:
+        row = rows.get(digest)
+        if row is None:
             found.append(NotAuthenticated("The session token is not valid."))
             continue
-        row, brand_id, jurisdiction_code = found_row
-        refusal = _session_ended(row, jurisdiction(jurisdiction_code), now)
+        refusal = _session_ended(row, jurisdiction(row.jurisdiction), now)
         if refusal is not None:
             found.append(refusal)
             continue
-        row.last_seen_at = now
+        used.add(row.id)
         found.append(
             AuthenticatedPlayer(
                 player_id=row.player_id,
-                brand_id=brand_id,
+                brand_id=row.brand_id,
                 session_id=row.id,
-                jurisdiction=jurisdiction_code,
+                jurisdiction=row.jurisdiction,
                 mfa_verified_at=row.mfa_verified_at,
             )
         )
+    if used and not is_read_only(session):  # a read (who is this token?) moves nothing
+        conn.execute(_TOUCH_SESSION, [{"session_id": sid, "seen": now} for sid in sorted(used)])
     return found
 
 
+_sessions = cast(Table, PlayerSession.__table__)
+_TOUCH_SESSION = (
+    update(_sessions)
+    .where(_sessions.c.id == bindparam("session_id"))
+    .values(last_seen_at=bindparam("seen"))
+)
+
+
 def _session_ended(
-    row: PlayerSession, rules: Jurisdiction, now: datetime
+    row: Row[Any], rules: Jurisdiction, now: datetime
 ) -> errors.SessionExpired | None:
     if row.revoked_at is not None:
         return errors.SessionExpired("The session was ended; log in again.", reason="revoked")

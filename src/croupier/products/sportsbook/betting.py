@@ -457,12 +457,16 @@ def _existing_bets(session: Session, slips: dict[int, Slip]) -> dict[int, Bet]:
     if not slips:
         return {}
     wanted = {(slip.player_id, slip.request.client_id): i for i, slip in slips.items()}
-    rows = session.execute(
-        select(Bet.id, Bet.player_id, Bet.client_id).where(
-            Bet.player_id.in_(sorted({p for p, _ in wanted})),
-            Bet.client_id.in_(sorted({c for _, c in wanted})),
+    rows = (
+        session.connection()
+        .execute(
+            select(Bet.id, Bet.player_id, Bet.client_id).where(
+                Bet.player_id.in_(sorted({p for p, _ in wanted})),
+                Bet.client_id.in_(sorted({c for _, c in wanted})),
+            )
         )
-    ).all()
+        .all()
+    )
     found = {}
     for bet_id, player_id, client_id in rows:
         i = wanted.get((player_id, client_id))
@@ -492,11 +496,15 @@ def _players(session: Session, player_ids: set[str]) -> dict[str, tuple[str, str
     """Each player's cash account and currency."""
     if not player_ids:
         return {}
-    rows = session.execute(
-        select(Player.id, Player.cash_account_id, Player.currency).where(
-            Player.id.in_(sorted(player_ids))
+    rows = (
+        session.connection()
+        .execute(
+            select(Player.id, Player.cash_account_id, Player.currency).where(
+                Player.id.in_(sorted(player_ids))
+            )
         )
-    ).all()
+        .all()
+    )
     return {player_id: (account, currency) for player_id, account, currency in rows}
 
 
@@ -549,11 +557,15 @@ def _within_limits(
 
 
 def _stake_factors(session: Session, player_ids: set[str]) -> dict[str, Fraction]:
-    rows = session.execute(
-        select(PlayerStakeFactor.player_id, PlayerStakeFactor.factor).where(
-            PlayerStakeFactor.player_id.in_(sorted(player_ids))
+    rows = (
+        session.connection()
+        .execute(
+            select(PlayerStakeFactor.player_id, PlayerStakeFactor.factor).where(
+                PlayerStakeFactor.player_id.in_(sorted(player_ids))
+            )
         )
-    ).all()
+        .all()
+    )
     return {player_id: Fraction(Decimal(factor)) for player_id, factor in rows}
 
 
@@ -604,59 +616,44 @@ def _write_bets(
     """The bets, their legs and the exposure they add: one statement each."""
     if not placed:
         return
-    bets, legs = [], []
+    bets: list[dict[str, object]] = []
+    legs: list[dict[str, object]] = []
     deltas: dict[str, tuple[int, int]] = {}
     for c, bet_id in placed:
         slip = slips[c.index]
         in_play = any(leg.market.in_play for leg in c.legs)
-        bet = Bet(
-            id=bet_id,
-            player_id=slip.player_id,
-            client_id=slip.request.client_id,
-            kind=slip.request.kind,
-            currency=c.currency,
-            stake=c.stake,
-            lines=c.plan.lines,
-            odds_policy=slip.request.odds_policy.value,
-            status=(BetStatus.PENDING if in_play else BetStatus.ACCEPTED).value,
-            placed_at=now,
-            accept_at=now + in_play_delay if in_play else None,
-            potential_return=int(c.plan.return_per_unit * slip.request.stake_per_line),
-            settlement_version=0,
-            cashed_out=0,
-        )
-        bet_legs = [
-            BetLeg(bet_id=bet_id, selection_id=leg.selection.id, odds=offered(leg.selection))
-            for leg in c.legs
-        ]
-        bets.append(bet)
-        legs.extend(bet_legs)
-        exposure.add(
-            deltas,
-            exposure.of_bet(
-                (leg.selection.id for leg in c.legs), bet.stake, bet.potential_return, sign=1
-            ),
-        )
-        results[c.index] = (_view(bet, bet_legs), True)
-    session.flush()  # what is pending (the sessions' use) goes first, on its own
+        status = (BetStatus.PENDING if in_play else BetStatus.ACCEPTED).value
+        accept_at = now + in_play_delay if in_play else None
+        potential = int(c.plan.return_per_unit * slip.request.stake_per_line)
+        bets.append(
+            {
+                "id": bet_id, "player_id": slip.player_id, "client_id": slip.request.client_id,
+                "kind": slip.request.kind, "currency": c.currency, "stake": c.stake,
+                "lines": c.plan.lines, "odds_policy": slip.request.odds_policy.value,
+                "status": status, "placed_at": now, "accept_at": accept_at,
+                "potential_return": potential, "settlement_version": 0, "cashed_out": 0,
+            }
+        )  # fmt: skip
+        taken = [(leg.selection.id, offered(leg.selection)) for leg in c.legs]
+        legs.extend({"bet_id": bet_id, "selection_id": sid, "odds": odds} for sid, odds in taken)
+        exposure.add(deltas, exposure.of_bet((sid for sid, _ in taken), c.stake, potential, sign=1))
+        view = BetView(
+            id=bet_id, client_id=slip.request.client_id, kind=slip.request.kind,
+            currency=c.currency, stake=c.stake, lines=c.plan.lines, status=status,
+            potential_return=potential, returned=None, placed_at=now, accept_at=accept_at,
+            void_reason=None, legs=tuple(LegView(sid, odds, None) for sid, odds in taken),
+        )  # fmt: skip
+        results[c.index] = (view, True)
+    session.flush()  # anything pending of the unit of work goes first, on its own
     conn = session.connection()
     with pipelined(conn):  # the three are sent together (inline: nothing read back)
-        conn.execute(insert(_bets).inline(), [_columns(bet, _BET_COLUMNS) for bet in bets])
-        conn.execute(insert(_legs).inline(), [_columns(leg, _LEG_COLUMNS) for leg in legs])
+        conn.execute(insert(_bets).inline(), bets)
+        conn.execute(insert(_legs).inline(), legs)
         exposure.change(session, deltas)
 
 
-_BET_COLUMNS = (
-    "id", "player_id", "client_id", "kind", "currency", "stake", "lines", "odds_policy",
-    "status", "placed_at", "accept_at", "potential_return", "settlement_version", "cashed_out",
-)  # fmt: skip
-_LEG_COLUMNS = ("bet_id", "selection_id", "odds")
 _bets = cast(Table, Bet.__table__)
 _legs = cast(Table, BetLeg.__table__)
-
-
-def _columns(row: Bet | BetLeg, names: tuple[str, ...]) -> dict[str, object]:
-    return {name: getattr(row, name) for name in names}
 
 
 def accept_due_bets(session: Session, clock: Clock, *, limit: int = 500) -> int:
