@@ -192,3 +192,36 @@ def test_a_bulk_handler_answering_too_few_results_fails_and_writes_nothing(table
     assert _ids(table) == []
     with pytest.raises(RuntimeError, match="closed"):
         batcher.submit(6).result(1)
+
+
+def test_awaiting_callers_get_their_answers_from_one_wake_up_of_their_loop(table):
+    import asyncio
+
+    batches: list[list[int]] = []
+    started, gate = threading.Event(), threading.Event()
+    batcher = BulkBatcher(table, "test", _insert_all(batches, started, gate))
+    calls: list[object] = []
+
+    async def main() -> list[object]:
+        loop = asyncio.get_running_loop()
+        original = loop.call_soon_threadsafe
+
+        def counted(callback, *args):  # type: ignore[no-untyped-def]
+            calls.append(callback)
+            return original(callback, *args)
+
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+        held = asyncio.ensure_future(batcher.put(0))
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        rest = [asyncio.ensure_future(batcher.put(n)) for n in (1, -1, 2, 3)]
+        await asyncio.sleep(0.01)  # queued behind the held batch
+        gate.set()
+        return await asyncio.gather(held, *rest, return_exceptions=True)
+
+    answers = asyncio.run(main())
+    batcher.close()
+    assert answers == ["held", 1, "refused", 2, 3]
+    assert batches == [[0], [1, -1, 2, 3]]
+    assert len(calls) == 2  # one call into the loop per batch, not one per answer
+    assert _ids(table) == [1, 2, 3]

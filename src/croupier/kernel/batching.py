@@ -21,6 +21,7 @@ commits are shared.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable
@@ -65,7 +66,8 @@ class _Unit(Generic[T]):
 @dataclass(slots=True)
 class _Item(Generic[I, R]):
     value: I
-    future: Future[R]
+    future: Future[R] | asyncio.Future[R]
+    loop: asyncio.AbstractEventLoop | None = None  # set for an awaiting caller
 
 
 class _Committer(Generic[T]):
@@ -82,7 +84,7 @@ class _Committer(Generic[T]):
         self._thread = threading.Thread(target=self._run, name=f"batch-{name}", daemon=True)
         self._thread.start()
 
-    def _put(self, entry: T, future: Future[Any]) -> None:
+    def _put(self, entry: T, future: Future[Any] | asyncio.Future[Any]) -> None:
         if self._closed:
             future.set_exception(RuntimeError(f"The {self._name} batcher is closed."))
         else:
@@ -222,6 +224,14 @@ class BulkBatcher(_Committer[_Item[I, R]]):
         self._put(_Item(item, future), future)
         return future
 
+    async def put(self, item: I) -> R:
+        """Queue ``item`` and wait for its result (from an event loop). The batch's answers
+        reach each loop in one wake-up, not one per item."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        self._put(_Item(item, future, loop), future)
+        return await future
+
     def _commit(self, entries: list[_Item[I, R]]) -> None:
         try:
             with self._database.unit_of_work() as session:
@@ -233,7 +243,7 @@ class BulkBatcher(_Committer[_Item[I, R]]):
                     )
         except Exception as exc:
             if len(entries) == 1:
-                entries[0].future.set_exception(exc)
+                _answer([(entries[0], None, exc)])
                 return
             BATCH_RETRIES.labels(self._name).inc()
             log.warning("batch.failed", batcher=self._name, units=len(entries), error=repr(exc))
@@ -241,5 +251,30 @@ class BulkBatcher(_Committer[_Item[I, R]]):
                 self._commit([entry])
             return
         self._committed(len(entries))
-        for entry, result in zip(entries, results, strict=True):
-            entry.future.set_result(result)
+        _answer([(entry, result, None) for entry, result in zip(entries, results, strict=True)])
+
+
+def _answer(answers: list[tuple[_Item[Any, Any], Any, BaseException | None]]) -> None:
+    """Hand each item its result or error: a thread's future at once, an event loop's
+    futures in one call into that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any, BaseException | None]]] = {}
+    for entry, result, error in answers:
+        if entry.loop is None:
+            _settle([(entry.future, result, error)])
+        else:
+            by_loop.setdefault(entry.loop, []).append((entry.future, result, error))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, settled)
+        except RuntimeError:  # the loop closed: nobody is waiting any more
+            log.warning("batch.loop_closed", answers=len(settled))
+
+
+def _settle(settled: list[tuple[Any, Any, BaseException | None]]) -> None:
+    for future, result, error in settled:
+        if future.done():  # an awaiting caller that went away (cancelled)
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)

@@ -3,7 +3,6 @@ player's bets, and cash-out."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -136,7 +135,7 @@ async def place_bet(body: BetIn, request: Request, clock: AppClock) -> BetOut:
     )
     batcher: BulkBatcher[BetCall, betting.BetView | DomainError]
     batcher = request.app.state.sportsbook_batcher
-    placed = await asyncio.wrap_future(batcher.submit(call))
+    placed = await batcher.put(call)
     if isinstance(placed, DomainError):
         raise placed
     return BetOut.of(placed)
