@@ -917,6 +917,8 @@ class AuthenticatedPlayer:
     session_id: str
     jurisdiction: str
     mfa_verified_at: datetime | None
+    cash_account_id: str = ""  # the player's cash ledger account, and its currency
+    currency: str = ""
 
 
 def authenticate_session(session: Session, clock: Clock, token: str) -> AuthenticatedPlayer:
@@ -954,6 +956,8 @@ def authenticate_sessions(
                 _sessions.c.mfa_verified_at,
                 Player.brand_id,
                 Player.jurisdiction,
+                Player.cash_account_id,
+                Player.currency,
             )
             .join(Player, Player.id == _sessions.c.player_id)
             .where(_sessions.c.token_hash.in_(sorted(set(digests))))
@@ -979,6 +983,8 @@ def authenticate_sessions(
                 session_id=row.id,
                 jurisdiction=row.jurisdiction,
                 mfa_verified_at=row.mfa_verified_at,
+                cash_account_id=row.cash_account_id,
+                currency=row.currency,
             )
         )
     if used and not is_read_only(session):  # a read (who is this token?) moves nothing

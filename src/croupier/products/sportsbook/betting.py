@@ -305,6 +305,10 @@ class Slip:
     player_id: str
     request: BetRequest
     ip: str | None = None
+    # The player's cash account and currency when the caller has them (the authentication
+    # read them): not read again.
+    cash_account_id: str | None = None
+    currency: str | None = None
 
 
 Placed = tuple[BetView, bool] | DomainError
@@ -421,7 +425,12 @@ def _place_round(
             results[i] = refusal
             continue
         candidates.append(_Candidate(i, legs, plan, stake=request.stake_per_line * plan.lines))
-    players = _players(session, {slips[c.index].player_id for c in candidates})
+    players = {
+        slip.player_id: (slip.cash_account_id, slip.currency)
+        for slip in (slips[c.index] for c in candidates)
+        if slip.cash_account_id is not None and slip.currency is not None
+    }
+    players |= _players(session, {slips[c.index].player_id for c in candidates} - set(players))
     allowed = []
     for c in candidates:
         slip = slips[c.index]

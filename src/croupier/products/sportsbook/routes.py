@@ -164,7 +164,7 @@ def bet_batcher(
     def handle(session: Session, calls: list[BetCall]) -> list[betting.BetView | DomainError]:
         auths = authenticate_sessions(session, clock, [call.token for call in calls])
         slips = [
-            betting.Slip(auth.player_id, call.slip, call.ip)
+            betting.Slip(auth.player_id, call.slip, call.ip, auth.cash_account_id, auth.currency)
             for call, auth in zip(calls, auths, strict=True)
             if not isinstance(auth, DomainError)
         ]
