@@ -274,7 +274,12 @@ def _settle(settled: list[tuple[Any, Any, BaseException | None]]) -> None:
     for future, result, error in settled:
         if future.done():  # an awaiting caller that went away (cancelled)
             continue
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
+        try:
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+        except (TypeError, RuntimeError) as refused:  # an error a future may not carry
+            # (StopIteration): the caller still gets an answer, and the others theirs.
+            log.error("batch.answer_refused", error=repr(error), refused=repr(refused))
+            future.set_exception(RuntimeError(f"The batch failed: {error!r}"))

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -218,7 +218,7 @@ class Database:
     @contextmanager
     def read_only(self) -> Iterator[Session]:
         """A session for reads; it never commits."""
-        session = self._read_sessions(info={_READ_ONLY: True})
+        session = self._read_sessions()
         try:
             yield session
         finally:
@@ -237,7 +237,7 @@ class Database:
         connection = self.engine.connect().execution_options(
             isolation_level="REPEATABLE READ", postgresql_readonly=True
         )
-        session = Session(bind=connection, autoflush=False, info={_READ_ONLY: True})
+        session = Session(bind=connection, autoflush=False)
         try:
             yield session
         finally:
@@ -262,22 +262,23 @@ def after_commit(session: Session, callback: AfterCommit) -> None:
     session.info.setdefault("after_commit", []).append(callback)
 
 
-_READ_ONLY = "db.read_only"
-
-
-def is_read_only(session: Session) -> bool:
-    """Whether ``session`` came from :meth:`Database.read_only` or :meth:`Database.snapshot`
-    (a write there fails on PostgreSQL, and is never committed on SQLite)."""
-    return bool(session.info.get(_READ_ONLY))
-
-
-def pipelined(conn: Connection) -> AbstractContextManager[object]:
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
     """On PostgreSQL with the sync driver, the driver's pipeline: the writes made inside it
     are only queued, none waits for its answer until the block ends, where every one is
-    checked (an error raises there and the unit of work rolls back). A read inside it waits
-    for what was queued before it. Elsewhere (SQLite), nothing: each statement runs in turn."""
+    checked (an error raises there, as SQLAlchemy's ``DBAPIError`` of its kind, and the unit
+    of work rolls back; the statement the error names may be another of the block's). A read
+    inside it waits for what was queued before it. Elsewhere (SQLite), nothing: each
+    statement runs in turn."""
     driver = conn.connection.driver_connection
-    return driver.pipeline() if isinstance(driver, psycopg.Connection) else nullcontext()
+    if not isinstance(driver, psycopg.Connection):
+        yield
+        return
+    try:
+        with driver.pipeline():
+            yield
+    except psycopg.Error as exc:  # raised by the pipeline's own check at its end
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
 def null_pool_engine(url: str) -> Engine:

@@ -437,3 +437,54 @@ def test_a_batch_reads_and_writes_set_wise(db: Database, clock: ManualClock) -> 
     two = count([betting.Slip(p.id, _slip(fx, "two")) for p in players[:2]])
     ten = count([betting.Slip(p.id, _slip(fx, "ten")) for p in players[2:]])
     assert ten == two
+
+
+def test_in_a_batch_the_liability_left_goes_to_the_slips_in_the_order_they_came(
+    db: Database, clock: ManualClock
+) -> None:
+    """A player's second slip waits for the next round; another player's later slip on the
+    same selection waits with it, and a refusal quotes the maximum left after the earlier
+    slips, as one by one."""
+    ada, bob, cy = bettor(db, clock), bettor(db, clock), bettor(db, clock)
+    fx = fixture(db, clock, liability=30 * UNIT)  # at 2.5 a stake of 20.00 wins 30.00
+    with db.unit_of_work() as s:
+        answers = betting.place_bets(
+            s,
+            clock,
+            [
+                betting.Slip(ada.id, _slip(fx, "a-draw", code="X")),
+                betting.Slip(ada.id, _slip(fx, "a-home", stake=15 * UNIT)),
+                betting.Slip(bob.id, _slip(fx, "b-home", stake=15 * UNIT)),
+                betting.Slip(cy.id, _slip(fx, "c-home", stake=25 * UNIT)),
+            ],
+        )
+    outcome = [a[0].client_id if isinstance(a, tuple) else type(a).__name__ for a in answers]
+    assert outcome == ["a-draw", "a-home", "StakeTooHigh", "StakeTooHigh"]
+    for refused in answers[2:]:
+        assert isinstance(refused, errors.StakeTooHigh)
+        assert refused.extra["max_stake_per_line"] == 5 * UNIT  # what ada's 15.00 left
+
+
+def test_a_slip_refused_by_a_raised_check_is_answered_alone_in_its_batch(
+    db: Database, clock: ManualClock
+) -> None:
+    """A stake beyond any amount is refused by the policy check raising, not by a result:
+    that slip gets the refusal and the batch goes on."""
+    from croupier.kernel.money import MAX_AMOUNT
+    from croupier.policy.compliance.errors import InvalidAmount
+
+    ada, bob = bettor(db, clock), bettor(db, clock)
+    fixtures = [fixture(db, clock) for _ in range(3)]
+    trixie = BetRequest(
+        client_id="huge", kind="trixie", selections=tuple(f.sel("1") for f in fixtures),
+        stake_per_line=MAX_AMOUNT // 2, prices={f.sel("1"): f.price("1") for f in fixtures},
+        odds_policy=OddsPolicy.NONE,
+    )  # fmt: skip
+    with db.unit_of_work() as s:
+        answers = betting.place_bets(
+            s, clock, [betting.Slip(ada.id, trixie), betting.Slip(bob.id, _slip(fixtures[0], "b"))]
+        )
+    assert isinstance(answers[0], InvalidAmount)
+    assert isinstance(answers[1], tuple)
+    assert answers[1][1] is True
+    assert footprint(db)[0] == 1

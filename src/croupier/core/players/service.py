@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from argon2 import PasswordHasher
-from sqlalchemy import Row, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import Row, Table, bindparam, delete, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,6 @@ from croupier.kernel.credentials import (
     verify_password,
     verify_totp,
 )
-from croupier.kernel.db import is_read_only
 from croupier.kernel.errors import DomainError, InvalidRequest
 from croupier.kernel.events import publish
 from croupier.kernel.ids import new_id
@@ -940,7 +939,7 @@ def authenticate_sessions(
     """:func:`authenticate_session` for many tokens at once (a group commit of requests):
     one read of their sessions with their players, whatever their number. Each token
     gets its player or its refusal, in order; every live session's use moves its clock (one
-    update for all of them), unless ``session`` is a read-only one."""
+    update for all of them, when the unit of work commits)."""
     digests = [token_digest(token) for token in tokens]
     conn = session.connection()
     rows = {
@@ -987,9 +986,25 @@ def authenticate_sessions(
                 currency=row.currency,
             )
         )
-    if used and not is_read_only(session):  # a read (who is this token?) moves nothing
-        conn.execute(_TOUCH_SESSION, [{"session_id": sid, "seen": now} for sid in sorted(used)])
+    if used:
+        session.info.setdefault(_SESSIONS_USED, {}).update(dict.fromkeys(used, now))
     return found
+
+
+# The sessions' use is written when the unit of work commits, in one statement, as an ORM
+# flush would: the session rows are not locked while the request runs (a slow endpoint would
+# hold up the next request of the same session, and a batch of bets with it), and a read-only
+# session, which never commits, moves nothing.
+_SESSIONS_USED = "players.sessions_used"
+
+
+@event.listens_for(Session, "before_commit")
+def _record_sessions_used(session: Session) -> None:
+    used: dict[str, datetime] | None = session.info.pop(_SESSIONS_USED, None)
+    if used:
+        session.connection().execute(
+            _TOUCH_SESSION, [{"session_id": sid, "seen": at} for sid, at in sorted(used.items())]
+        )
 
 
 _sessions = cast(Table, PlayerSession.__table__)

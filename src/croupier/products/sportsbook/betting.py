@@ -341,9 +341,16 @@ def place_bets(
         this_round: list[int] = []
         later: list[int] = []
         players: set[str] = set()
+        held_back: set[str] = set()  # selections of slips left for a later round
         for i in waiting:
-            player_id = slips[i].player_id
-            (later if player_id in players else this_round).append(i)
+            player_id, selections = slips[i].player_id, slips[i].request.selections
+            if player_id in players or any(sid in held_back for sid in selections):
+                # After the player's first slip; or after a slip on the same selection that
+                # waits: the liability left goes to the slips in the order they came.
+                later.append(i)
+                held_back.update(selections)
+            else:
+                this_round.append(i)
             players.add(player_id)
         deferred = _place_round(
             session,
@@ -356,7 +363,10 @@ def place_bets(
             geolocation=geolocation,
         )
         waiting = sorted(deferred + later)
-    return [placed for placed in results if placed is not None]
+    answered = [placed for placed in results if placed is not None]
+    if len(answered) != len(slips):  # every path answers; a slip left out is a bug
+        raise RuntimeError("A bet slip of the batch was left without an answer.")
+    return answered
 
 
 def _slip_error(request: BetRequest) -> errors.InvalidBet | None:
@@ -440,16 +450,20 @@ def _place_round(
                 f"No player {slip.player_id!r}.", player_id=slip.player_id
             )
             continue
-        decision = compliance.may_bet(
-            session,
-            clock,
-            slip.player_id,
-            Product.SPORTS,
-            c.stake,
-            registers=registers,
-            geolocation=geolocation,
-            ip=slip.ip,
-        )
+        try:
+            decision = compliance.may_bet(
+                session,
+                clock,
+                slip.player_id,
+                Product.SPORTS,
+                c.stake,
+                registers=registers,
+                geolocation=geolocation,
+                ip=slip.ip,
+            )
+        except DomainError as refusal:  # a stake beyond any amount, say: that slip's answer
+            results[c.index] = refusal
+            continue
         if decision.refusal is not None:
             results[c.index] = decision.refusal
             continue
@@ -523,11 +537,12 @@ def _within_limits(
     candidates: list[_Candidate],
     results: list[Placed | None],
 ) -> tuple[list[int], list[_Candidate]]:
-    """The maximum stake of each slip, from the exposure written so far: refused above it;
-    deferred when only this round's earlier bets on its selections put it above, and so is
-    every later slip of the round on a deferred slip's selections (they are decided in the
-    order they came). Returns the deferred slips' indexes and the candidates within their
-    limits."""
+    """The maximum stake of each slip, from the exposure written so far and this round's
+    earlier bets: taken within it; above it, refused if no earlier bet of the round shares a
+    selection with it (the maximum quoted is then what is written), else deferred to the next
+    round, which reads the exposure again; every later slip of the round on a deferred
+    slip's selections is deferred too (they are decided in the order they came). Returns the
+    deferred slips' indexes and the candidates within their limits."""
     if not candidates:
         return [], []
     held = exposure.open_liability(
@@ -539,25 +554,22 @@ def _within_limits(
     deferred, within = [], []
     for c in candidates:
         request = slips[c.index].request
-        if any(leg.selection.id in waiting for leg in c.legs):
+        selections = [leg.selection.id for leg in c.legs]
+        if any(sid in waiting for sid in selections):
             deferred.append(c.index)
-            waiting.update(leg.selection.id for leg in c.legs)
+            waiting.update(selections)
             continue
         factor = factors.get(slips[c.index].player_id, Fraction(1))
-        most = _most_per_line(c.legs, c.plan.lines, c.plan.return_per_unit, held, factor)
+        shared = any(sid in added for sid in selections)
+        now_held = {sid: held.get(sid, 0) + added.get(sid, 0) for sid in selections}
+        most = _most_per_line(c.legs, c.plan.lines, c.plan.return_per_unit, now_held, factor)
         if request.stake_per_line > most:
-            results[c.index] = errors.StakeTooHigh(max_stake_per_line=most)
-            continue
-        if any(leg.selection.id in added for leg in c.legs):
-            now_held = {
-                leg.selection.id: held.get(leg.selection.id, 0) + added.get(leg.selection.id, 0)
-                for leg in c.legs
-            }
-            most = _most_per_line(c.legs, c.plan.lines, c.plan.return_per_unit, now_held, factor)
-            if request.stake_per_line > most:
+            if shared:  # refused only against what is written: the next round reads it
                 deferred.append(c.index)
-                waiting.update(leg.selection.id for leg in c.legs)
-                continue
+                waiting.update(selections)
+            else:
+                results[c.index] = errors.StakeTooHigh(max_stake_per_line=most)
+            continue
         liability = int(c.plan.return_per_unit * request.stake_per_line) - c.stake
         for leg in c.legs:
             added[leg.selection.id] = added.get(leg.selection.id, 0) + liability
@@ -609,7 +621,9 @@ def _hold_stakes(
         if isinstance(hold.error, ledger_errors.InsufficientFunds):
             results[c.index] = errors.InsufficientFunds()
             continue
-        hold.unwrap()
+        if hold.error is not None:  # refused by the ledger: nothing of it was written
+            results[c.index] = hold.error
+            continue
         held.append((c, bet_id))
     return held
 
