@@ -52,7 +52,7 @@ BATCH_UNITS = Histogram(
 
 BATCH_RETRIES = Counter(
     "croupier_batches_rerun_total",
-    "Batches run without savepoints that a unit's exception sent back to run with them",
+    "Batches that an exception sent back to run again (with savepoints, or item by item)",
     ["batcher"],
 )
 

@@ -169,18 +169,17 @@ def _takes_bets(leg: _Leg, now: datetime) -> None:
 
 
 def _load_legs(session: Session, selection_ids: tuple[str, ...]) -> list[_Leg]:
+    return _legs_of(_load_selections(session, set(selection_ids)), selection_ids)
+
+
+def _legs_of(loaded: Mapping[str, _Leg], selection_ids: tuple[str, ...]) -> list[_Leg]:
+    """The legs of ``selection_ids`` in order, from those loaded; an unknown one refused."""
     legs = []
     for selection_id in selection_ids:
-        row = session.execute(
-            select(Selection, Market, SportEvent)
-            .join(Market, Market.id == Selection.market_id)
-            .join(SportEvent, SportEvent.id == Market.event_id)
-            .where(Selection.id == selection_id)
-        ).one_or_none()
-        if row is None:
+        leg = loaded.get(selection_id)
+        if leg is None:
             raise errors.UnknownSelection(selection_id=selection_id)
-        selection, market, event = row
-        legs.append(_Leg(selection, market, event, parse_odds(offered(selection))))
+        legs.append(leg)
     return legs
 
 
@@ -422,12 +421,7 @@ def _place_round(
     for i in live:
         request = slips[i].request
         try:
-            legs = []
-            for selection_id in request.selections:
-                leg = loaded.get(selection_id)
-                if leg is None:
-                    raise errors.UnknownSelection(selection_id=selection_id)
-                legs.append(leg)
+            legs = _legs_of(loaded, request.selections)
             for leg in legs:
                 _takes_bets(leg, now)
             plan = _plan(session, request.kind, legs, request.prices, request.odds_policy)

@@ -120,7 +120,13 @@ async def place_bet(body: BetIn, request: Request, clock: AppClock) -> BetOut:
     token = bearer_token(request)
     # Who is asking (the rate limit needs the player), then the bet with the session checked
     # and its use recorded, in the process's group commit of bets, placed set-wise.
-    await run_in_threadpool(_count_slip, request, clock, token)
+    state = request.app.state
+    players: TokenPlayers = state.sportsbook_token_players
+    player_id = players.known(token)
+    if player_id is not None and not state.rate_limiter.blocking:
+        rate_limit(request, BETS_PER_MINUTE, player_id, what="bet slips")  # in memory: no I/O
+    else:
+        await run_in_threadpool(_count_slip, request, clock, token)
     call = BetCall(
         token=token,
         slip=betting.BetRequest(
@@ -194,13 +200,20 @@ class TokenPlayers:
         self._players: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def player_of(self, database: Database, clock: Clock, token: str) -> str:
+    def known(self, token: str) -> str | None:
+        """The token's player if remembered (no I/O)."""
         digest = token_digest(token)
         with self._lock:
             player_id = self._players.get(digest)
             if player_id is not None:
                 self._players.move_to_end(digest)
-                return player_id
+            return player_id
+
+    def player_of(self, database: Database, clock: Clock, token: str) -> str:
+        player_id = self.known(token)
+        if player_id is not None:
+            return player_id
+        digest = token_digest(token)
         with database.read_only() as session:  # an unknown or invalid token: 401 here
             player_id = authenticate_session(session, clock, token).player_id
         with self._lock:
