@@ -18,6 +18,7 @@ acting person, before and after, and the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -32,6 +33,7 @@ from croupier.core.gamecontrol.models import GameControl
 from croupier.core.players import get_brand
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
+from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import new_id
 from croupier.kernel.jurisdictions import jurisdiction as jurisdiction_rules
 from croupier.kernel.money import Money
@@ -437,9 +439,22 @@ def list_controls(session: Session, *, provider: str | None = None) -> list[Game
     return [_view(r) for r in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class PlayCheck:
+    """One stake (or launch) to judge: see :func:`check_play` for the fields."""
+
+    provider: str
+    game_code: str
+    brand_id: str
+    jurisdiction: str
+    currency: str
+    stake: int | None
+    new_round: bool
+
+
 def check_play(
     session: Session,
-    clock: Clock,  # noqa: ARG001 (every policy check takes the clock)
+    clock: Clock,
     *,
     provider: str,
     game_code: str,
@@ -459,34 +474,74 @@ def check_play(
     start (a launch). One indexed query; nothing is cached, so a switch holds at once
     everywhere.
     """
+    check = PlayCheck(provider, game_code, brand_id, jurisdiction, currency, stake, new_round)
+    refusal = check_plays(session, clock, [check])[0]
+    if refusal is not None:
+        raise refusal
+
+
+def check_plays(
+    session: Session,
+    clock: Clock,  # noqa: ARG001 (every policy check takes the clock)
+    checks: Sequence[PlayCheck],
+) -> list[DomainError | None]:
+    """:func:`check_play` for many stakes at once (a batch of wallet calls): one query for
+    all of them, then each judged on the controls that apply to it; one refusal or None per
+    check, in order."""
+    if not checks:
+        return []
+    scopes = {(Scope.GLOBAL.value, "")}
+    for c in checks:
+        scopes.update(((Scope.BRAND.value, c.brand_id), (Scope.JURISDICTION.value, c.jurisdiction)))
     rows = session.execute(
         select(
-            GameControl.kind, GameControl.provider, GameControl.scope, GameControl.max_stake
+            GameControl.kind,
+            GameControl.provider,
+            GameControl.game_code,
+            GameControl.scope,
+            GameControl.scope_value,
+            GameControl.currency,
+            GameControl.max_stake,
         ).where(
-            GameControl.provider.in_((provider, ALL)),
-            GameControl.game_code.in_((game_code, ALL)),
-            tuple_(GameControl.scope, GameControl.scope_value).in_(
-                [
-                    (Scope.GLOBAL.value, ""),
-                    (Scope.BRAND.value, brand_id),
-                    (Scope.JURISDICTION.value, jurisdiction),
-                ]
-            ),
-            GameControl.currency.in_(("", currency)),
+            GameControl.provider.in_({c.provider for c in checks} | {ALL}),
+            GameControl.game_code.in_({c.game_code for c in checks} | {ALL}),
+            tuple_(GameControl.scope, GameControl.scope_value).in_(sorted(scopes)),
+            GameControl.currency.in_({c.currency for c in checks} | {""}),
         )
     ).all()
-    disabled = [r for r in rows if r.kind == ControlKind.DISABLED.value]
-    if new_round and disabled:
+    return [_judge(c, rows) for c in checks]
+
+
+def _judge(check: PlayCheck, rows: Sequence[Any]) -> DomainError | None:
+    scopes = {
+        (Scope.GLOBAL.value, ""),
+        (Scope.BRAND.value, check.brand_id),
+        (Scope.JURISDICTION.value, check.jurisdiction),
+    }
+    applying = [
+        r
+        for r in rows
+        if r.provider in (check.provider, ALL)
+        and r.game_code in (check.game_code, ALL)
+        and (r.scope, r.scope_value) in scopes
+        and r.currency in ("", check.currency)
+    ]
+    disabled = [r for r in applying if r.kind == ControlKind.DISABLED.value]
+    if check.new_round and disabled:
         where = sorted({r.scope for r in disabled})
         if any(r.provider == ALL for r in disabled):
-            raise errors.GamingSuspended("No new game can start now.", scope=where)
-        raise errors.GameDisabled(
-            f"{game_code} is disabled: no new round can start.", game_code=game_code, scope=where
+            return errors.GamingSuspended("No new game can start now.", scope=where)
+        return errors.GameDisabled(
+            f"{check.game_code} is disabled: no new round can start.",
+            game_code=check.game_code,
+            scope=where,
         )
-    caps = [r.max_stake for r in rows if r.kind == ControlKind.STAKE_CAP.value]
-    if stake is not None and caps:
+    caps = [r.max_stake for r in applying if r.kind == ControlKind.STAKE_CAP.value]
+    if check.stake is not None and caps:
         cap = min(c for c in caps if c is not None)
-        if stake > cap:
-            raise errors.StakeAboveGameCap(
-                f"The most you may stake on {game_code} is {Money(cap, currency)}.", cap=cap
+        if check.stake > cap:
+            return errors.StakeAboveGameCap(
+                f"The most you may stake on {check.game_code} is {Money(cap, check.currency)}.",
+                cap=cap,
             )
+    return None

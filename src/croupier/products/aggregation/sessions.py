@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -281,6 +282,7 @@ class ResolvedSession:
 
 _RESOLVE = (
     select(
+        GameSession.token_sha256,
         GameSession.id,
         GameSession.player_id,
         GameSession.game_id,
@@ -298,45 +300,58 @@ _RESOLVE = (
     .join(GameProvider, GameProvider.id == GameSession.provider_id)
     .join(ProviderGame, ProviderGame.id == GameSession.game_id)
     .join(Player, Player.id == GameSession.player_id)
-    .where(GameSession.token_sha256 == bindparam("digest"))
+    .where(GameSession.token_sha256.in_(bindparam("digests", expanding=True)))
 )
+
+
+def lookup_sessions(session: Session, tokens: Iterable[str]) -> dict[str, ResolvedSession]:
+    """The sessions of these tokens, by token, in one statement (a batch of wallet calls):
+    whatever their age or state, which is the caller's to judge. An unknown token is left
+    out of the answer."""
+    by_digest = {token_digest(token): token for token in tokens}
+    if not by_digest:
+        return {}
+    rows = session.connection().execute(_RESOLVE, {"digests": list(by_digest)})
+    found: dict[str, ResolvedSession] = {}
+    for row in rows:
+        view = GameSessionView(
+            id=row.id,
+            player_id=row.player_id,
+            provider=row.name,
+            game_id=row.game_id,
+            game_code=row.code,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            superseded_at=row.superseded_at,
+        )
+        found[by_digest[row.token_sha256]] = ResolvedSession(
+            view,
+            row.player_id,
+            row.currency,
+            row.cash_account_id,
+            row.brand_id,
+            row.jurisdiction,
+            row.country,
+        )
+    return found
 
 
 def resolve_session(
     session: Session, clock: Clock, token: str, *, for_bet: bool, any_age: bool = False
 ) -> ResolvedSession:
-    """The session a provider's token stands for, in one statement (the wallet asks on every
-    call). Unknown and expired tokens are refused alike; a superseded session is refused for
-    bets only (its wins and rollbacks still come in). ``any_age`` accepts an expired token
-    too: the wallet does so for wins and rollbacks, which only ever settle bets that exist
-    (Caleta 1.5, ``token``)."""
-    row = session.connection().execute(_RESOLVE, {"digest": token_digest(token)}).one_or_none()
-    if row is None or (not any_age and row.expires_at <= clock.now()):
+    """The session a provider's token stands for, in one statement. Unknown and expired
+    tokens are refused alike; a superseded session is refused for bets only (its wins and
+    rollbacks still come in). ``any_age`` accepts an expired token too: the wallet does so for
+    wins and rollbacks, which only ever settle bets that exist (Caleta 1.5, ``token``)."""
+    found = lookup_sessions(session, [token]).get(token)
+    if found is None or (not any_age and found.session.expires_at <= clock.now()):
         raise errors.GameSessionInvalid("The game session token is unknown or expired.")
-    if for_bet and row.superseded_at is not None:
+    if for_bet and found.session.superseded_at is not None:
         raise errors.GameSessionSuperseded(
             "A newer game session of this player at this provider takes the bets.",
-            superseded_at=row.superseded_at.isoformat(),
+            superseded_at=found.session.superseded_at.isoformat(),
         )
-    view = GameSessionView(
-        id=row.id,
-        player_id=row.player_id,
-        provider=row.name,
-        game_id=row.game_id,
-        game_code=row.code,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        superseded_at=row.superseded_at,
-    )
-    return ResolvedSession(
-        view,
-        row.player_id,
-        row.currency,
-        row.cash_account_id,
-        row.brand_id,
-        row.jurisdiction,
-        row.country,
-    )
+    return found
 
 
 def reissue(session: Session, clock: Clock, session_id: str) -> IssuedSession:

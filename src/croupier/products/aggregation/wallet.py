@@ -26,16 +26,17 @@ interleave; a refusal writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Final, cast
 
 import structlog
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Connection, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from croupier.core.gamecontrol import check_play
+from croupier.core.gamecontrol import PlayCheck, check_plays
 from croupier.core.players.models import Player
 from croupier.core.wallet import (
     AccountKind,
@@ -43,14 +44,16 @@ from croupier.core.wallet import (
     NewTransfer,
     create_transfers,
     get_balance,
+    get_balances,
     platform_account_id,
 )
 from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.clock import Clock
+from croupier.kernel.db import pipelined
 from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import new_id
 from croupier.policy.compliance import may_bet, may_play
-from croupier.products.aggregation import errors, sessions
+from croupier.products.aggregation import sessions
 from croupier.products.aggregation.models import (
     GameProvider,
     ProviderGame,
@@ -137,14 +140,21 @@ class Rollback:
 
 
 class _Refused(Exception):
-    """Stops a verb with an answer; nothing was written. With the call under way, the answer
-    tells the player's balance."""
+    """Stops ``balance`` or ``check`` with an answer; nothing was written."""
 
-    def __init__(self, status: Status, reason: str, *, call: _Call | None = None) -> None:
+    def __init__(self, status: Status, reason: str) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
-        self.call = call
+
+
+@dataclass(frozen=True, slots=True)
+class WalletCall:
+    """A bet, win or rollback of a provider, as :func:`process` takes it."""
+
+    provider: ProviderRef
+    kind: Kind
+    request: Movement | Rollback
 
 
 def house_account_name(provider: str) -> str:
@@ -202,11 +212,30 @@ def _policy_status(error: DomainError) -> Status:
     return Status.USER_DISABLED
 
 
-# -- one call under way -------------------------------------------------------------------------
+# -- who calls, for which game --------------------------------------------------------------
 
 
 _Caller = sessions.ResolvedSession
-_LOCK_PLAYER = select(Player.id).where(Player.id == bindparam("player_id")).with_for_update()
+
+
+def _token_refusal(
+    clock: Clock,
+    provider: ProviderRef,
+    caller: _Caller | None,
+    *,
+    any_age: bool,
+    user: str | None,
+) -> str | None:
+    """Why the token cannot make this call, or None. Unknown and expired tokens are refused
+    alike, except that ``any_age`` accepts an expired one (wins and rollbacks); a token of
+    another provider, or of another user than the one the request names, is invalid here."""
+    if caller is None or (not any_age and caller.session.expires_at <= clock.now()):
+        return "unknown or expired token"
+    if caller.session.provider != provider.name:
+        return "token of another provider"
+    if user is not None and user != caller.player_id:
+        return "token of another user"
+    return None
 
 
 def _caller(
@@ -218,17 +247,10 @@ def _caller(
     any_age: bool,
     user: str | None = None,
 ) -> _Caller:
-    """Who the token stands for. Unknown and expired tokens are refused alike, except that
-    ``any_age`` accepts an expired one (wins and rollbacks); a token of another provider, or
-    of another user than the one the request names, is invalid here."""
-    try:
-        caller = sessions.resolve_session(session, clock, token, for_bet=False, any_age=any_age)
-    except errors.GameSessionInvalid:
-        raise _Refused(Status.INVALID_TOKEN, "unknown or expired token") from None
-    if caller.session.provider != provider.name:
-        raise _Refused(Status.INVALID_TOKEN, "token of another provider")
-    if user is not None and user != caller.player_id:
-        raise _Refused(Status.INVALID_TOKEN, "token of another user")
+    caller = sessions.lookup_sessions(session, [token]).get(token)
+    refusal = _token_refusal(clock, provider, caller, any_age=any_age, user=user)
+    if refusal is not None or caller is None:
+        raise _Refused(Status.INVALID_TOKEN, refusal or "unknown or expired token")
     return caller
 
 
@@ -254,198 +276,15 @@ def _game(
     return game
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    by_uuid: dict[str, ProviderTransaction]
-    rolled_back_unseen: set[str | None]
-
-
-@dataclass(slots=True)
-class _Call:
-    """A bet, win or rollback under way: who calls, for which game, and what it names."""
-
-    session: Session
-    clock: Clock
-    provider: ProviderRef
-    caller: _Caller
-    game: ProviderGame
-    transaction_uuid: str
-    round_id: str
-    # Balances after the call's own transfer (create_transfers reports the accounts it
-    # locked): the answer's balance without reading it back.
-    balances: dict[str, Balance] = field(default_factory=dict)
-
-    @classmethod
-    def open(
-        cls,
-        session: Session,
-        clock: Clock,
-        provider: ProviderRef,
-        request: Movement | Rollback,
-        *,
-        any_age: bool,
-    ) -> _Call:
-        caller = _caller(
-            session, clock, provider, request.token, any_age=any_age, user=request.user
-        )
-        game = _game(session, provider, caller, request.game_code)
-        # Every write of one player's wallet serializes here (SQLite has one writer anyway):
-        # a retry racing its original, or a bet racing its rollback, never interleave.
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(_LOCK_PLAYER, {"player_id": caller.player_id})
-        return cls(session, clock, provider, caller, game, request.transaction_uuid, request.round)
-
-    def answer(self, status: Status = Status.OK, reason: str = "") -> Answer:
-        cash = self.caller.cash_account_id
-        known = self.balances.get(cash)  # as the call's own transfer left it, if it had one
-        return Answer(
-            status=status,
-            player_id=self.caller.player_id,
-            currency=self.caller.currency,
-            balance=(known if known is not None else get_balance(self.session, cash)).available,
-            reason=reason,
-        )
-
-    def find(self, *uuids: str) -> _Found:
-        """The transactions with these ids, and which of them were rolled back before we saw
-        them: one statement, as every call needs it."""
-        table = ProviderTransaction
-        rows = self.session.scalars(
-            select(table).where(
-                table.provider_id == self.provider.id,
-                or_(
-                    table.transaction_uuid.in_(uuids),
-                    and_(table.reference_uuid.in_(uuids), table.kind == Kind.ROLLBACK.value),
-                ),
-            )
-        ).all()
-        by_uuid = {r.transaction_uuid: r for r in rows if r.transaction_uuid in uuids}
-        unseen = {
-            r.reference_uuid
-            for r in rows
-            if r.kind == Kind.ROLLBACK.value and r.reference_uuid not in by_uuid
-        }
-        return _Found(by_uuid, unseen)
-
-    def round(self) -> ProviderRound | None:
-        return self.session.scalar(
-            select(ProviderRound).where(
-                ProviderRound.provider_id == self.provider.id,
-                ProviderRound.round == self.round_id,
-            )
-        )
-
-    def replay(
-        self, existing: ProviderTransaction, kind: Kind, amount: int, reference_uuid: str | None
-    ) -> Answer:
-        """The answer to a transaction id seen before: the same request again, or a conflict.
-        The spec compares player, round and game; the kind, amount and reference are compared
-        too, because a retry never changes them."""
-        same = (
-            existing.kind == kind.value
-            and existing.player_id == self.caller.player_id
-            and existing.round == self.round_id
-            and existing.game_id == self.game.id
-            and existing.reference_uuid == reference_uuid
-            and (kind is Kind.ROLLBACK or existing.amount == amount)
-        )
-        if not same:
-            return self.answer(Status.DUPLICATE_TRANSACTION, "transaction id used for another")
-        return self.answer(reason="replay")
-
-    def account(self, kind: AccountKind, name: str) -> str:
-        return platform_account_id(
-            self.session, self.clock, kind=kind, currency_code=self.caller.currency, name=name
-        )
-
-    def house(self) -> str:
-        return self.account(AccountKind.HOUSE, house_account_name(self.provider.name))
-
-    def funding(self, is_free: bool) -> str:
-        """Where a stake comes from: the free-bet promotions account, or the player's cash."""
-        if is_free:
-            return self.account(AccountKind.PROMOTIONS, free_bets_account_name(self.provider.name))
-        return self.caller.cash_account_id
-
-    def move(
-        self, tx_id: str, *, debit: str, credit: str, amount: int, code: str, reference: str
-    ) -> str | None:
-        """Make the transaction's transfer (none for zero); refuse ``NOT_ENOUGH_MONEY`` with
-        nothing moved when the player's cash cannot pay it."""
-        if amount == 0:
-            return None
-        transfer_id = f"gal:{tx_id}"
-        result = create_transfers(
-            self.session,
-            self.clock,
-            [
-                NewTransfer(
-                    id=transfer_id,
-                    debit_account_id=debit,
-                    credit_account_id=credit,
-                    amount=amount,
-                    currency=self.caller.currency,
-                    code=code,
-                    reference=reference,
-                )
-            ],
-            balances=self.balances,
-        )[0]
-        if isinstance(result.error, ledger_errors.InsufficientFunds):
-            raise _Refused(Status.NOT_ENOUGH_MONEY, "insufficient funds", call=self)
-        result.unwrap()
-        return transfer_id
-
-    def record(
-        self,
-        tx_id: str,
-        kind: Kind,
-        round_row: ProviderRound | None,
-        *,
-        amount: int,
-        is_free: bool,
-        reference_uuid: str | None,
-        transfer_id: str | None,
-        round_closed: bool,
-    ) -> Answer:
-        self.session.add(
-            ProviderTransaction(
-                id=tx_id,
-                provider_id=self.provider.id,
-                transaction_uuid=self.transaction_uuid,
-                kind=kind.value,
-                player_id=self.caller.player_id,
-                round_id=round_row.id if round_row is not None else None,
-                round=self.round_id,
-                game_id=self.game.id,
-                session_id=self.caller.session.id,
-                amount=amount,
-                is_free=is_free,
-                reference_uuid=reference_uuid,
-                transfer_id=transfer_id,
-                rolled_back=False,
-                created_at=self.clock.now(),
-            )
-        )
-        if round_closed and round_row is not None and round_row.status == "open":
-            round_row.status = "closed"
-            round_row.closed_at = self.clock.now()
-            round_row.closed_by = "provider"
-        self.session.flush()
-        return self.answer()
-
-
 def _run(verb: Callable[[], Answer]) -> Answer:
     """A verb's answer; a refusal raised on the way becomes its answer (nothing was written)."""
     try:
         return verb()
     except _Refused as refused:
-        if refused.call is not None:
-            return refused.call.answer(refused.status, refused.reason)
         return Answer(status=refused.status, reason=refused.reason)
 
 
-# -- the verbs --------------------------------------------------------------------------------
+# -- balance and check ------------------------------------------------------------------------
 
 
 def balance(
@@ -484,214 +323,691 @@ def check(session: Session, clock: Clock, provider: ProviderRef, *, token: str) 
     return _run(run)
 
 
+# -- bets, wins and rollbacks -----------------------------------------------------------------
+
+
 def bet(session: Session, clock: Clock, provider: ProviderRef, request: Movement) -> Answer:
     """Debit a stake (or draw a free bet from promotions) into the round."""
-    return _run(lambda: _bet(session, clock, provider, request))
-
-
-def _bet(session: Session, clock: Clock, provider: ProviderRef, request: Movement) -> Answer:
-    call = _Call.open(session, clock, provider, request, any_age=False)
-    found = call.find(request.transaction_uuid)
-    existing = found.by_uuid.get(request.transaction_uuid)
-    if existing is not None:
-        return call.replay(existing, Kind.BET, request.amount, None)
-    if request.transaction_uuid in found.rolled_back_unseen:
-        return call.answer(Status.TRANSACTION_ROLLED_BACK, "rolled back before it arrived")
-    if request.currency != call.caller.currency:
-        return call.answer(Status.WRONG_CURRENCY, "not the player's currency")
-    if call.caller.session.superseded_at is not None:
-        return call.answer(Status.TOKEN_EXPIRED, "a newer token takes the bets")
-    round_row = call.round()
-    if round_row is not None:
-        if round_row.player_id != call.caller.player_id or round_row.game_id != call.game.id:
-            return call.answer(Status.UNKNOWN, "round of another player or game")
-        if round_row.status != "open":
-            return call.answer(Status.UNKNOWN, "round closed")
-    refusal = _bet_policy(
-        call, stake=request.amount, is_free=request.is_free, new_round=round_row is None
-    )
-    if refusal is not None:
-        return call.answer(_policy_status(refusal), refusal.code)
-
-    round_key = round_row.id if round_row is not None else new_id("prd")
-    tx_id = new_id("ptx")
-    # The money first: a refusal must leave nothing behind.
-    transfer_id = call.move(
-        tx_id,
-        debit=call.funding(request.is_free),
-        credit=call.house(),
-        amount=request.amount,
-        code="free_bet" if request.is_free else "bet",
-        reference=round_key,
-    )
-    if round_row is None:
-        round_row = ProviderRound(
-            id=round_key,
-            provider_id=provider.id,
-            round=request.round,
-            player_id=call.caller.player_id,
-            game_id=call.game.id,
-            currency=call.caller.currency,
-            status="open",
-            staked=0,
-            won=0,
-            opened_at=clock.now(),
-        )
-        session.add(round_row)
-    round_row.staked += request.amount
-    return call.record(
-        tx_id,
-        Kind.BET,
-        round_row,
-        amount=request.amount,
-        is_free=request.is_free,
-        reference_uuid=None,
-        transfer_id=transfer_id,
-        round_closed=request.round_closed,
-    )
-
-
-def _bet_policy(call: _Call, *, stake: int, is_free: bool, new_round: bool) -> DomainError | None:
-    """Why this bet must be refused, or None. A new round needs the catalogue to offer the
-    game to the player; game control may have switched it off (new rounds only) or capped
-    its stake (every stake); every stake of cash goes through ``may_bet`` (limits, caps,
-    exclusion), and a free bet through ``may_play`` (a blocked player plays no free spins)."""
-    session, clock, caller = call.session, call.clock, call.caller
-    try:
-        if new_round:
-            sessions.check_offered(session, call.provider.id, call.game, caller)
-        check_play(
-            session,
-            clock,
-            provider=call.provider.name,
-            game_code=call.game.code,
-            brand_id=caller.brand_id,
-            jurisdiction=caller.jurisdiction,
-            currency=caller.currency,
-            stake=None if is_free or stake == 0 else stake,
-            new_round=new_round,
-        )
-        product = sessions.product_of(call.game.category)
-        if is_free or stake == 0:
-            decision = may_play(session, clock, caller.player_id, product)
-        else:
-            decision = may_bet(session, clock, caller.player_id, product, stake)
-    except DomainError as error:
-        return error
-    return decision.refusal
+    return process(session, clock, [WalletCall(provider, Kind.BET, request)])[0]
 
 
 def win(session: Session, clock: Clock, provider: ProviderRef, request: Movement) -> Answer:
     """Pay a win of a bet into the player's cash; always accepted for a bet that stands."""
-    return _run(lambda: _win(session, clock, provider, request))
-
-
-def _win(session: Session, clock: Clock, provider: ProviderRef, request: Movement) -> Answer:
-    reference = request.reference_uuid
-    assert reference is not None
-    call = _Call.open(session, clock, provider, request, any_age=True)
-    found = call.find(request.transaction_uuid, reference)
-    existing = found.by_uuid.get(request.transaction_uuid)
-    if existing is not None:
-        return call.replay(existing, Kind.WIN, request.amount, reference)
-    if request.currency != call.caller.currency:
-        return call.answer(Status.WRONG_CURRENCY, "not the player's currency")
-    placed = found.by_uuid.get(reference)
-    if placed is None:
-        if reference in found.rolled_back_unseen:
-            return call.answer(Status.TRANSACTION_ROLLED_BACK, "bet rolled back")
-        return call.answer(Status.TRANSACTION_DOES_NOT_EXIST, "no such bet")
-    if (
-        placed.kind != Kind.BET.value
-        or placed.player_id != call.caller.player_id
-        or placed.round != request.round
-        or placed.game_id != call.game.id
-    ):
-        return call.answer(Status.TRANSACTION_DOES_NOT_EXIST, "no such bet in this round")
-    if placed.rolled_back:
-        return call.answer(Status.TRANSACTION_ROLLED_BACK, "bet rolled back")
-    round_row = session.get(ProviderRound, placed.round_id) if placed.round_id else None
-    tx_id = new_id("ptx")
-    transfer_id = call.move(
-        tx_id,
-        debit=call.house(),
-        credit=call.caller.cash_account_id,
-        amount=request.amount,
-        code="win",
-        reference=placed.round_id or "",
-    )
-    if round_row is not None:
-        round_row.won += request.amount
-    return call.record(
-        tx_id,
-        Kind.WIN,
-        round_row,
-        amount=request.amount,
-        is_free=request.is_free,
-        reference_uuid=reference,
-        transfer_id=transfer_id,
-        round_closed=request.round_closed,
-    )
+    return process(session, clock, [WalletCall(provider, Kind.WIN, request)])[0]
 
 
 def rollback(session: Session, clock: Clock, provider: ProviderRef, request: Rollback) -> Answer:
     """Undo a bet or a win; remember a rollback of a transaction we never saw."""
-    return _run(lambda: _rollback(session, clock, provider, request))
+    return process(session, clock, [WalletCall(provider, Kind.ROLLBACK, request)])[0]
 
 
-def _rollback(session: Session, clock: Clock, provider: ProviderRef, request: Rollback) -> Answer:
-    call = _Call.open(session, clock, provider, request, any_age=True)
-    found = call.find(request.transaction_uuid, request.reference_uuid)
-    existing = found.by_uuid.get(request.transaction_uuid)
+@dataclass(slots=True)
+class _Tx:
+    """A stored transaction, as the batch reads it."""
+
+    id: str
+    provider_id: str
+    transaction_uuid: str
+    kind: str
+    player_id: str
+    round_id: str | None
+    round: str
+    game_id: str
+    amount: int
+    is_free: bool
+    reference_uuid: str | None
+    rolled_back: bool
+
+
+@dataclass(slots=True)
+class _Round:
+    """A round as the batch reads and changes it; ``new`` ones are inserted, ``changed``
+    ones updated, when the batch writes."""
+
+    id: str
+    provider_id: str
+    round: str
+    player_id: str
+    game_id: str
+    currency: str
+    status: str
+    staked: int
+    won: int
+    opened_at: datetime
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    new: bool = False
+    changed: bool = False
+
+    def close(self, now: datetime) -> None:
+        if self.status == "open":
+            self.status, self.closed_at, self.closed_by = "closed", now, "provider"
+            self.changed = True
+
+
+@dataclass(slots=True)
+class _Open:
+    """A call of the wave with its caller and game, and what the wave found for it."""
+
+    index: int
+    call: WalletCall
+    caller: _Caller
+    game: ProviderGame
+    target: _Tx | None = None  # a win's bet, a rollback's transaction
+    round: _Round | None = None
+
+
+@dataclass(slots=True)
+class _Move:
+    """A call that passed every check: its transaction, its transfer (None for zero) and
+    what it changes of its round and its target."""
+
+    open: _Open
+    tx_id: str
+    amount: int
+    is_free: bool
+    reference_uuid: str | None
+    transfer: NewTransfer | None
+    round_delta: tuple[int, int] = (0, 0)  # staked, won
+    undoes: _Tx | None = None  # a rollback's target, marked rolled back
+
+
+_TX_COLUMNS = (
+    ProviderTransaction.id,
+    ProviderTransaction.provider_id,
+    ProviderTransaction.transaction_uuid,
+    ProviderTransaction.kind,
+    ProviderTransaction.player_id,
+    ProviderTransaction.round_id,
+    ProviderTransaction.round,
+    ProviderTransaction.game_id,
+    ProviderTransaction.amount,
+    ProviderTransaction.is_free,
+    ProviderTransaction.reference_uuid,
+    ProviderTransaction.rolled_back,
+)
+_ROUND_COLUMNS = (
+    ProviderRound.id,
+    ProviderRound.provider_id,
+    ProviderRound.round,
+    ProviderRound.player_id,
+    ProviderRound.game_id,
+    ProviderRound.currency,
+    ProviderRound.status,
+    ProviderRound.staked,
+    ProviderRound.won,
+    ProviderRound.opened_at,
+    ProviderRound.closed_at,
+    ProviderRound.closed_by,
+)
+_transactions = cast(Table, ProviderTransaction.__table__)
+_rounds = cast(Table, ProviderRound.__table__)
+_UPDATE_ROUND = (
+    update(_rounds)
+    .where(_rounds.c.id == bindparam("b_id"))
+    .values(
+        staked=bindparam("b_staked"),
+        won=bindparam("b_won"),
+        status=bindparam("b_status"),
+        closed_at=bindparam("b_closed_at"),
+        closed_by=bindparam("b_closed_by"),
+    )
+)
+
+
+def process(session: Session, clock: Clock, calls: Sequence[WalletCall]) -> list[Answer]:
+    """Bets, wins and rollbacks of many calls at once (a group commit of providers'
+    requests): one answer per call, in order; a refused call writes nothing.
+
+    The rules are those of one call at a time, applied set-wise. The tokens of the batch are
+    read in one statement; then a wave takes at most one call of each player, of each
+    transaction id (sent or referenced) and of each round, so that no two calls of a wave
+    can see each other, and reads their players' locks, transactions and rounds in one
+    statement each, makes every transfer in one ledger batch and writes the transactions and
+    rounds in one statement each. A call that shares any of these with an earlier one waits
+    for a later wave, as does every later call sharing one with it: a player's calls, a retry
+    and its original, a bet and its rollback are decided in the order they came, each seeing
+    what the earlier wrote."""
+    answers: list[Answer | None] = [None] * len(calls)
+    found = sessions.lookup_sessions(session, {c.request.token for c in calls})
+    opened: list[_Open] = []
+    for i, call in enumerate(calls):
+        request = call.request
+        caller = found.get(request.token)
+        refusal = _token_refusal(
+            clock, call.provider, caller, any_age=call.kind is not Kind.BET, user=request.user
+        )
+        if refusal is not None or caller is None:
+            answers[i] = Answer(Status.INVALID_TOKEN, reason=refusal or "")
+            continue
+        try:
+            game = _game(session, call.provider, caller, request.game_code)
+        except _Refused as refused:
+            answers[i] = Answer(refused.status, reason=refused.reason)
+            continue
+        opened.append(_Open(i, call, caller, game))
+    waiting = opened
+    while waiting:
+        wave: list[_Open] = []
+        later: list[_Open] = []
+        taken: set[tuple[str, ...]] = set()
+        for o in waiting:
+            keys = _keys(o)
+            (wave if taken.isdisjoint(keys) else later).append(o)
+            taken.update(keys)
+        _process_wave(session, clock, wave, answers)
+        waiting = later
+    done = [answer for answer in answers if answer is not None]
+    if len(done) != len(calls):  # every path answers; a call left out is a bug
+        raise RuntimeError("A wallet call of the batch was left without an answer.")
+    return done
+
+
+def _keys(o: _Open) -> set[tuple[str, ...]]:
+    """What a call must not share with another call of its wave."""
+    provider, request = o.call.provider.id, o.call.request
+    keys = {
+        ("player", o.caller.player_id),
+        ("tx", provider, request.transaction_uuid),
+        ("round", provider, request.round),
+    }
+    if request.reference_uuid is not None:
+        keys.add(("tx", provider, request.reference_uuid))
+    return keys
+
+
+@dataclass(slots=True)
+class _Wave:
+    """What a wave read, and the answers it owes: ``said`` waits for the balances."""
+
+    session: Session
+    clock: Clock
+    answers: list[Answer | None]
+    transactions: dict[tuple[str, str], _Tx] = field(default_factory=dict)
+    unseen: set[tuple[str, str]] = field(default_factory=set)  # rolled back before seen
+    rounds_by_id: dict[str, _Round] = field(default_factory=dict)
+    rounds: dict[tuple[str, str], _Round] = field(default_factory=dict)
+    said: list[tuple[_Open, Status, str]] = field(default_factory=list)
+    # Balances after the wave's ledger batch (create_transfers reports the accounts it
+    # locked): the answers' balances without reading them back.
+    balances: dict[str, Balance] = field(default_factory=dict)
+
+    def say(self, o: _Open, status: Status = Status.OK, reason: str = "") -> None:
+        self.said.append((o, status, reason))
+
+    def transaction(self, o: _Open, uuid: str) -> _Tx | None:
+        return self.transactions.get((o.call.provider.id, uuid))
+
+    def rolled_back_unseen(self, o: _Open, uuid: str) -> bool:
+        return (o.call.provider.id, uuid) in self.unseen
+
+
+def _process_wave(
+    session: Session, clock: Clock, wave: list[_Open], answers: list[Answer | None]
+) -> None:
+    w = _Wave(session, clock, answers)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # Every write of one player's wallet serializes on the player's row (SQLite has one
+        # writer anyway): across processes, a retry racing its original, or a bet racing its
+        # rollback, never interleave. In id order, so two batches cannot deadlock.
+        players = sorted({o.caller.player_id for o in wave})
+        conn.execute(
+            select(Player.id).where(Player.id.in_(players)).order_by(Player.id).with_for_update()
+        )
+    _load_transactions(conn, w, wave)
+    after_reads = [o for o in wave if _check_before_round(w, o)]
+    _load_rounds(conn, w, after_reads)
+    moves = _decide(w, after_reads)
+    moves = _transfer(w, moves)
+    _write(session, clock, moves)
+    for move in moves:
+        w.say(move.open)
+    _answer_with_balances(w)
+
+
+def _load_transactions(conn: Connection, w: _Wave, wave: list[_Open]) -> None:
+    """The transactions the wave's calls name, and the rollbacks of any of them that we
+    never saw: one statement."""
+    uuids: set[str] = set()
+    for o in wave:
+        uuids.add(o.call.request.transaction_uuid)
+        if o.call.request.reference_uuid is not None:
+            uuids.add(o.call.request.reference_uuid)
+    table = ProviderTransaction
+    rows = conn.execute(
+        select(*_TX_COLUMNS).where(
+            table.provider_id.in_({o.call.provider.id for o in wave}),
+            or_(
+                table.transaction_uuid.in_(uuids),
+                and_(table.reference_uuid.in_(uuids), table.kind == Kind.ROLLBACK.value),
+            ),
+        )
+    ).all()
+    txs = [_Tx(**row._asdict()) for row in rows]
+    w.transactions = {(t.provider_id, t.transaction_uuid): t for t in txs}
+    w.unseen = {
+        (t.provider_id, t.reference_uuid)
+        for t in txs
+        if t.kind == Kind.ROLLBACK.value
+        and t.reference_uuid is not None
+        and (t.provider_id, t.reference_uuid) not in w.transactions
+    }
+
+
+def _check_before_round(w: _Wave, o: _Open) -> bool:
+    """The checks that need no round: a replay, a transaction rolled back before it came,
+    the currency, a superseded token, a win's bet or a rollback's transaction. False when
+    the call is answered."""
+    call, caller = o.call, o.caller
+    request = call.request
+    existing = w.transaction(o, request.transaction_uuid)
     if existing is not None:
-        return call.replay(existing, Kind.ROLLBACK, 0, request.reference_uuid)
-    target = found.by_uuid.get(request.reference_uuid)
+        _replay(w, o, existing)
+        return False
+    if call.kind is Kind.BET and w.rolled_back_unseen(o, request.transaction_uuid):
+        w.say(o, Status.TRANSACTION_ROLLED_BACK, "rolled back before it arrived")
+        return False
+    if isinstance(request, Movement) and request.currency != caller.currency:
+        w.say(o, Status.WRONG_CURRENCY, "not the player's currency")
+        return False
+    if call.kind is Kind.BET:
+        if caller.session.superseded_at is not None:
+            w.say(o, Status.TOKEN_EXPIRED, "a newer token takes the bets")
+            return False
+        return True
+    reference = request.reference_uuid
+    assert reference is not None
+    target = w.transaction(o, reference)
+    if call.kind is Kind.WIN:
+        if target is None:
+            if w.rolled_back_unseen(o, reference):
+                w.say(o, Status.TRANSACTION_ROLLED_BACK, "bet rolled back")
+            else:
+                w.say(o, Status.TRANSACTION_DOES_NOT_EXIST, "no such bet")
+            return False
+        if (
+            target.kind != Kind.BET.value
+            or target.player_id != caller.player_id
+            or target.round != request.round
+            or target.game_id != o.game.id
+        ):
+            w.say(o, Status.TRANSACTION_DOES_NOT_EXIST, "no such bet in this round")
+            return False
+        if target.rolled_back:
+            w.say(o, Status.TRANSACTION_ROLLED_BACK, "bet rolled back")
+            return False
+    elif target is not None and (
+        target.player_id != caller.player_id or target.kind == Kind.ROLLBACK.value
+    ):
+        w.say(o, Status.TRANSACTION_DOES_NOT_EXIST, "no bet or win of the player")
+        return False
+    o.target = target
+    return True
+
+
+def _replay(w: _Wave, o: _Open, existing: _Tx) -> None:
+    """The answer to a transaction id seen before: the same request again, or a conflict.
+    The spec compares player, round and game; the kind, amount and reference are compared
+    too, because a retry never changes them."""
+    request = o.call.request
+    same = (
+        existing.kind == o.call.kind.value
+        and existing.player_id == o.caller.player_id
+        and existing.round == request.round
+        and existing.game_id == o.game.id
+        and existing.reference_uuid == request.reference_uuid
+        and (not isinstance(request, Movement) or existing.amount == request.amount)
+    )
+    if same:
+        w.say(o, reason="replay")
+    else:
+        w.say(o, Status.DUPLICATE_TRANSACTION, "transaction id used for another")
+
+
+def _load_rounds(conn: Connection, w: _Wave, wave: list[_Open]) -> None:
+    """The rounds of the wave's calls, by the provider's round id (a bet, a rollback of a
+    transaction we never saw) or by the target's: one statement."""
+    if not wave:
+        return
+    ids = {o.target.round_id for o in wave if o.target is not None and o.target.round_id}
+    named = {o.call.request.round for o in wave if o.target is None}
+    rows = conn.execute(
+        select(*_ROUND_COLUMNS).where(
+            or_(
+                ProviderRound.id.in_(ids),
+                and_(
+                    ProviderRound.provider_id.in_({o.call.provider.id for o in wave}),
+                    ProviderRound.round.in_(named),
+                ),
+            )
+        )
+    ).all()
+    for row in rows:
+        r = _Round(**row._asdict())
+        w.rounds_by_id[r.id] = r
+        w.rounds[(r.provider_id, r.round)] = r
+    for o in wave:
+        if o.target is not None:
+            o.round = w.rounds_by_id.get(o.target.round_id or "")
+        else:
+            o.round = w.rounds.get((o.call.provider.id, o.call.request.round))
+
+
+def _decide(w: _Wave, wave: list[_Open]) -> list[_Move]:
+    """Each call's transaction and transfer, or its refusal: bets by the round's state and
+    policy, wins and rollbacks always."""
+    bets = [o for o in wave if o.call.kind is Kind.BET]
+    refusals = _bet_policies(w, bets)
+    moves: list[_Move] = []
+    for o in wave:
+        if o.call.kind is Kind.BET:
+            move = _bet_move(w, o, refusals.get(o.index))
+        elif o.call.kind is Kind.WIN:
+            move = _win_move(w, o)
+        else:
+            move = _rollback_move(w, o)
+        if move is not None:
+            moves.append(move)
+    return moves
+
+
+def _bet_policies(w: _Wave, bets: list[_Open]) -> dict[int, DomainError]:
+    """Why each bet must be refused, by index (those allowed are left out). A new round
+    needs the catalogue to offer the game to the player; game control may have switched it
+    off (new rounds only) or capped its stake (every stake), asked for all the bets in one
+    statement; every stake of cash goes through ``may_bet`` (limits, caps, exclusion), and a
+    free bet through ``may_play`` (a blocked player plays no free spins)."""
+    asked = [o for o in bets if _bet_round_refusal(o) is None]
+    controls = check_plays(
+        w.session,
+        w.clock,
+        [
+            PlayCheck(
+                provider=o.call.provider.name,
+                game_code=o.game.code,
+                brand_id=o.caller.brand_id,
+                jurisdiction=o.caller.jurisdiction,
+                currency=o.caller.currency,
+                stake=_policy_stake(o.call.request),
+                new_round=o.round is None,
+            )
+            for o in asked
+        ],
+    )
+    refusals: dict[int, DomainError] = {}
+    for o, control in zip(asked, controls, strict=True):
+        try:
+            if o.round is None:
+                sessions.check_offered(w.session, o.call.provider.id, o.game, o.caller)
+            if control is not None:
+                raise control
+            product = sessions.product_of(o.game.category)
+            stake = _policy_stake(o.call.request)
+            if stake is None:
+                decision = may_play(w.session, w.clock, o.caller.player_id, product)
+            else:
+                decision = may_bet(w.session, w.clock, o.caller.player_id, product, stake)
+        except DomainError as error:
+            refusals[o.index] = error
+            continue
+        if decision.refusal is not None:
+            refusals[o.index] = decision.refusal
+    return refusals
+
+
+def _policy_stake(request: Movement | Rollback) -> int | None:
+    """The stake policy judges: none for a free bet or a stake of zero."""
+    assert isinstance(request, Movement)
+    return None if request.is_free or request.amount == 0 else request.amount
+
+
+def _bet_round_refusal(o: _Open) -> str | None:
+    r = o.round
+    if r is None:
+        return None
+    if r.player_id != o.caller.player_id or r.game_id != o.game.id:
+        return "round of another player or game"
+    if r.status != "open":
+        return "round closed"
+    return None
+
+
+def _account(w: _Wave, o: _Open, kind: AccountKind, name: str) -> str:
+    return platform_account_id(
+        w.session, w.clock, kind=kind, currency_code=o.caller.currency, name=name
+    )
+
+
+def _house(w: _Wave, o: _Open) -> str:
+    return _account(w, o, AccountKind.HOUSE, house_account_name(o.call.provider.name))
+
+
+def _funding(w: _Wave, o: _Open, is_free: bool) -> str:
+    """Where a stake comes from: the free-bet promotions account, or the player's cash."""
+    if is_free:
+        name = free_bets_account_name(o.call.provider.name)
+        return _account(w, o, AccountKind.PROMOTIONS, name)
+    return o.caller.cash_account_id
+
+
+def _transfer_of(
+    o: _Open, tx_id: str, *, debit: str, credit: str, amount: int, code: str, reference: str
+) -> NewTransfer | None:
+    """The transaction's transfer; none for zero."""
+    if amount == 0:
+        return None
+    return NewTransfer(
+        id=f"gal:{tx_id}",
+        debit_account_id=debit,
+        credit_account_id=credit,
+        amount=amount,
+        currency=o.caller.currency,
+        code=code,
+        reference=reference,
+    )
+
+
+def _bet_move(w: _Wave, o: _Open, refusal: DomainError | None) -> _Move | None:
+    request = o.call.request
+    assert isinstance(request, Movement)
+    reason = _bet_round_refusal(o)
+    if reason is not None:
+        w.say(o, Status.UNKNOWN, reason)
+        return None
+    if refusal is not None:
+        w.say(o, _policy_status(refusal), refusal.code)
+        return None
+    if o.round is None:
+        o.round = _Round(
+            id=new_id("prd"),
+            provider_id=o.call.provider.id,
+            round=request.round,
+            player_id=o.caller.player_id,
+            game_id=o.game.id,
+            currency=o.caller.currency,
+            status="open",
+            staked=0,
+            won=0,
+            opened_at=w.clock.now(),
+            new=True,
+        )
+    tx_id = new_id("ptx")
+    transfer = _transfer_of(
+        o,
+        tx_id,
+        debit=_funding(w, o, request.is_free),
+        credit=_house(w, o),
+        amount=request.amount,
+        code="free_bet" if request.is_free else "bet",
+        reference=o.round.id,
+    )
+    return _Move(
+        o, tx_id, request.amount, request.is_free, None, transfer, round_delta=(request.amount, 0)
+    )
+
+
+def _win_move(w: _Wave, o: _Open) -> _Move:
+    request, placed = o.call.request, o.target
+    assert isinstance(request, Movement)
+    assert placed is not None
+    tx_id = new_id("ptx")
+    transfer = _transfer_of(
+        o,
+        tx_id,
+        debit=_house(w, o),
+        credit=o.caller.cash_account_id,
+        amount=request.amount,
+        code="win",
+        reference=placed.round_id or "",
+    )
+    return _Move(
+        o,
+        tx_id,
+        request.amount,
+        request.is_free,
+        request.reference_uuid,
+        transfer,
+        round_delta=(0, request.amount),
+    )
+
+
+def _rollback_move(w: _Wave, o: _Open) -> _Move:
+    request, target = o.call.request, o.target
     tx_id = new_id("ptx")
     if target is None:
         # Never seen: answer OK and keep this row, so that the transaction arriving late
         # finds it and moves nothing.
         log.info(
             "provider_wallet.rollback_of_unseen_transaction",
-            provider=provider.name,
+            provider=o.call.provider.name,
             transaction=request.reference_uuid,
         )
-        return call.record(
-            tx_id,
-            Kind.ROLLBACK,
-            call.round(),
-            amount=0,
-            is_free=False,
-            reference_uuid=request.reference_uuid,
-            transfer_id=None,
-            round_closed=request.round_closed,
-        )
-    if target.player_id != call.caller.player_id or target.kind == Kind.ROLLBACK.value:
-        return call.answer(Status.TRANSACTION_DOES_NOT_EXIST, "no bet or win of the player")
-    round_row = session.get(ProviderRound, target.round_id) if target.round_id else None
+        return _Move(o, tx_id, 0, False, request.reference_uuid, None)
     amount = 0 if target.rolled_back else target.amount  # a second rollback moves nothing
     was_bet = target.kind == Kind.BET.value
-    house, back = call.house(), (call.funding(target.is_free) if was_bet else None)
-    transfer_id = call.move(
+    house = _house(w, o)
+    cash = o.caller.cash_account_id
+    transfer = _transfer_of(
+        o,
         tx_id,
-        debit=house if was_bet else call.caller.cash_account_id,
-        credit=back if back is not None else house,
+        debit=house if was_bet else cash,
+        credit=_funding(w, o, target.is_free) if was_bet else house,
         amount=amount,
         code="rollback",
         reference=target.round_id or "",
     )
-    if not target.rolled_back:
-        target.rolled_back = True
-        if round_row is not None and was_bet:
-            round_row.staked -= target.amount
-        elif round_row is not None:
-            round_row.won -= target.amount
-    return call.record(
+    delta = (0, 0) if target.rolled_back else ((-amount, 0) if was_bet else (0, -amount))
+    return _Move(
+        o,
         tx_id,
-        Kind.ROLLBACK,
-        round_row,
-        amount=amount,
-        is_free=target.is_free,
-        reference_uuid=request.reference_uuid,
-        transfer_id=transfer_id,
-        round_closed=request.round_closed,
+        amount,
+        target.is_free,
+        request.reference_uuid,
+        transfer,
+        round_delta=delta,
+        undoes=None if target.rolled_back else target,
     )
+
+
+def _transfer(w: _Wave, moves: list[_Move]) -> list[_Move]:
+    """Every transfer of the wave in one ledger batch; a call whose money is not there is
+    refused ``NOT_ENOUGH_MONEY`` with nothing moved. Returns the calls that go on."""
+    with_money = [m for m in moves if m.transfer is not None]
+    if not with_money:
+        return moves
+    results = create_transfers(
+        w.session,
+        w.clock,
+        [m.transfer for m in with_money if m.transfer is not None],
+        balances=w.balances,
+    )
+    refused: set[int] = set()
+    for move, result in zip(with_money, results, strict=True):
+        if isinstance(result.error, ledger_errors.InsufficientFunds):
+            w.say(move.open, Status.NOT_ENOUGH_MONEY, "insufficient funds")
+            refused.add(move.open.index)
+        else:
+            result.unwrap()  # anything else is not a refusal: the batch goes back
+    return [m for m in moves if m.open.index not in refused]
+
+
+def _write(session: Session, clock: Clock, moves: list[_Move]) -> None:
+    """The wave's transactions, its new rounds, the changes of the others and the
+    transactions rolled back: one statement each."""
+    if not moves:
+        return
+    now = clock.now()
+    transactions: list[dict[str, object]] = []
+    touched: dict[str, _Round] = {}
+    undone: list[str] = []
+    for m in moves:
+        o, r = m.open, m.open.round
+        request = o.call.request
+        staked, won = m.round_delta
+        if r is not None:
+            if staked or won:
+                r.staked, r.won, r.changed = r.staked + staked, r.won + won, True
+            if request.round_closed:
+                r.close(now)
+            touched[r.id] = r
+        if m.undoes is not None:
+            undone.append(m.undoes.id)
+        transactions.append(
+            {
+                "id": m.tx_id, "provider_id": o.call.provider.id,
+                "transaction_uuid": request.transaction_uuid, "kind": o.call.kind.value,
+                "player_id": o.caller.player_id, "round_id": r.id if r is not None else None,
+                "round": request.round, "game_id": o.game.id, "session_id": o.caller.session.id,
+                "amount": m.amount, "is_free": m.is_free, "reference_uuid": m.reference_uuid,
+                "transfer_id": m.transfer.id if m.transfer is not None else None,
+                "rolled_back": False, "created_at": now,
+            }
+        )  # fmt: skip
+    new = [_round_row(r) for r in touched.values() if r.new]
+    changed = [
+        {
+            "b_id": r.id, "b_staked": r.staked, "b_won": r.won, "b_status": r.status,
+            "b_closed_at": r.closed_at, "b_closed_by": r.closed_by,
+        }
+        for r in touched.values()
+        if r.changed and not r.new
+    ]  # fmt: skip
+    session.flush()  # anything pending of the unit of work goes first, on its own
+    conn = session.connection()
+    with pipelined(conn):  # sent together (inline: nothing read back)
+        if new:
+            conn.execute(insert(_rounds).inline(), new)
+        conn.execute(insert(_transactions).inline(), transactions)
+        if changed:
+            conn.execute(_UPDATE_ROUND, changed)
+        if undone:
+            conn.execute(
+                update(_transactions).where(_transactions.c.id.in_(undone)).values(rolled_back=True)
+            )
+
+
+def _round_row(r: _Round) -> dict[str, object]:
+    return {
+        "id": r.id, "provider_id": r.provider_id, "round": r.round, "player_id": r.player_id,
+        "game_id": r.game_id, "currency": r.currency, "status": r.status, "staked": r.staked,
+        "won": r.won, "opened_at": r.opened_at, "closed_at": r.closed_at,
+        "closed_by": r.closed_by,
+    }  # fmt: skip
+
+
+def _answer_with_balances(w: _Wave) -> None:
+    """Every answer of the wave with its player's available cash after the wave: as the
+    ledger batch left it, or read (one statement) for players it did not touch. A wave has
+    one call per player, so that is the balance after the call's own transfer."""
+    missing = {o.caller.cash_account_id for o, _, _ in w.said} - w.balances.keys()
+    if missing:
+        w.balances.update(get_balances(w.session, missing))
+    for o, status, reason in w.said:
+        w.answers[o.index] = Answer(
+            status=status,
+            player_id=o.caller.player_id,
+            currency=o.caller.currency,
+            balance=w.balances[o.caller.cash_account_id].available,
+            reason=reason,
+        )
