@@ -232,12 +232,34 @@ def test_an_idle_read_connection_cut_by_the_server_is_replaced_unseen(
     # replaced before the caller's statement runs.
     from croupier.kernel import db as db_module
 
-    monkeypatch.setattr(db_module, "READ_PING_AFTER_IDLE_SECONDS", 0.0)
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
     database = db_module.Database(postgres_database_url, pool_size=1)
     try:
         first = _read_backend_pid(database)
         _terminate(postgres_server_url, first)
         assert _read_backend_pid(database) != first
+    finally:
+        database.dispose()
+
+
+def test_an_idle_write_connection_cut_by_the_server_is_replaced_unseen(
+    postgres_database_url, postgres_server_url, monkeypatch
+):
+    # Units of work too: the ping at checkout is only skipped for a connection back from
+    # work moments ago (a busy committer thread's), not for one that sat idle.
+    from croupier.kernel import db as db_module
+
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+    database = db_module.Database(postgres_database_url, pool_size=1)
+
+    def backend() -> int:
+        with database.unit_of_work() as s:
+            return int(s.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+    try:
+        first = backend()
+        _terminate(postgres_server_url, first)
+        assert backend() != first
     finally:
         database.dispose()
 

@@ -32,7 +32,6 @@ from croupier.backoffice.rng.routes import router as rng_router
 from croupier.backoffice.sportsbook.routes import router as trading_router
 from croupier.core.players.routes import router as players_router
 from croupier.core.wallet.routes import router as ledger_router
-from croupier.kernel.batching import UnitOfWorkBatcher
 from croupier.kernel.clock import Clock, clock_for
 from croupier.kernel.config import Environment, Settings, get_settings
 from croupier.kernel.credentials import password_hasher
@@ -66,6 +65,7 @@ from croupier.policy.risk import RiskEngine
 from croupier.products.aggregation.jobs import game_control_loop
 from croupier.products.aggregation.routes import router as catalogue_router
 from croupier.products.aggregation.wallet_routes import router as provider_wallet_router
+from croupier.products.aggregation.wallet_routes import wallet_batcher
 from croupier.products.payments.config import load_payments_config
 from croupier.products.payments.orchestration import (
     PaymentsRuntime,
@@ -310,12 +310,8 @@ def create_app(
         app.state.operator_authenticator = authenticate_operator
         app.state.rng = default_rng()  # one per process: a health failure stops all its play
         app.state.keyring = Keyring.of(settings)  # production: no keys, no start
-        # Game providers' wallet calls share transactions (group commit): one flush per batch.
-        # A call answers its refusals (it never raises one), so the batch runs without a
-        # savepoint per call and only a call that raises sends it back to run with them.
-        app.state.provider_wallet_batcher = UnitOfWorkBatcher(
-            db, "provider-wallet", savepoints=False
-        )
+        # Game providers' wallet calls share transactions (group commit), decided set-wise.
+        app.state.provider_wallet_batcher = wallet_batcher(db, app_clock)
         app.state.sportsbook_token_players = TokenPlayers()
         stop_jobs = threading.Event()
         feed_clients: list[HttpFeedClient] = []

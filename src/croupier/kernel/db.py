@@ -12,17 +12,28 @@ row unchanged lock it with ``SELECT ... FOR UPDATE`` in a fixed order.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, DateTime, MetaData, create_engine, event
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    MetaData,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -118,28 +129,30 @@ def create_database_engine(url: str, *, pool_size: int = 10, read_only: bool = F
                     "options": "-c default_transaction_read_only=on",
                 },
             )
-            _ping_when_idle(engine, READ_PING_AFTER_IDLE_SECONDS)
+            _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
             return engine
-        return create_engine(
+        engine = create_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
             connect_args={"application_name": "croupier"},
         )
+        _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+        return engine
     raise ValueError(
         f"Unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql."
     )
 
 
-# A read connection back from work less than this long ago is not pinged before its next use.
-READ_PING_AFTER_IDLE_SECONDS = 2.0
+# A connection back from work less than this long ago is not pinged before its next use.
+PING_AFTER_IDLE_SECONDS = 2.0
 
 
 def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     """Ping a pooled connection at checkout only when it has been idle ``idle_seconds``.
 
-    ``pool_pre_ping`` pings on every checkout: a round trip before each policy decision. A
+    ``pool_pre_ping`` pings on every checkout: a round trip before each unit of work (a
+    batch of wallet calls, a policy decision). A
     connection returned moments ago was alive then; one that sat idle may have been cut by a
     server restart or a proxy. A failed ping raises ``DisconnectionError``, and the pool
     replaces the connection and tries again (up to three times) before the caller sees it.
@@ -279,6 +292,22 @@ def pipelined(conn: Connection) -> Iterator[None]:
             yield
     except psycopg.Error as exc:  # raised by the pipeline's own check at its end
         raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+
+
+def one_of(
+    conn: Connection,
+    column: ColumnElement[str] | InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
+    values: Iterable[str],
+    *,
+    name: str,
+) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(:name)`` with the values as one
+    array: the statement's text is then the same for any number of values, so the server
+    plans it once per connection rather than once per call (``name`` must be unique within
+    the statement)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(name, sorted(values), type_=postgresql.ARRAY(String)))
+    return column.in_(sorted(values))
 
 
 def null_pool_engine(url: str) -> Engine:

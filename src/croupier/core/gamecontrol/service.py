@@ -493,22 +493,26 @@ def check_plays(
     scopes = {(Scope.GLOBAL.value, "")}
     for c in checks:
         scopes.update(((Scope.BRAND.value, c.brand_id), (Scope.JURISDICTION.value, c.jurisdiction)))
-    rows = session.execute(
-        select(
-            GameControl.kind,
-            GameControl.provider,
-            GameControl.game_code,
-            GameControl.scope,
-            GameControl.scope_value,
-            GameControl.currency,
-            GameControl.max_stake,
-        ).where(
-            GameControl.provider.in_({c.provider for c in checks} | {ALL}),
-            GameControl.game_code.in_({c.game_code for c in checks} | {ALL}),
-            tuple_(GameControl.scope, GameControl.scope_value).in_(sorted(scopes)),
-            GameControl.currency.in_({c.currency for c in checks} | {""}),
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                GameControl.kind,
+                GameControl.provider,
+                GameControl.game_code,
+                GameControl.scope,
+                GameControl.scope_value,
+                GameControl.currency,
+                GameControl.max_stake,
+            ).where(
+                GameControl.provider.in_({c.provider for c in checks} | {ALL}),
+                GameControl.game_code.in_({c.game_code for c in checks} | {ALL}),
+                tuple_(GameControl.scope, GameControl.scope_value).in_(sorted(scopes)),
+                GameControl.currency.in_({c.currency for c in checks} | {""}),
+            )
         )
-    ).all()
+        .all()
+    )
     return [_judge(c, rows) for c in checks]
 
 

@@ -45,7 +45,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlalchemy.util import await_only
 
 from croupier.core.wallet import errors
@@ -328,16 +329,16 @@ def get_balance(session: Session, account_id: str) -> Balance:
     return get_account(session, account_id).balance
 
 
-def get_balances(session: Session, account_ids: Iterable[str]) -> dict[str, Balance]:
-    """The balances of these accounts, one statement per 500 ids; an unknown id is left
-    out of the answer."""
-    ids = sorted(set(account_ids))
-    conn = session.connection()
-    found: dict[str, Balance] = {}
-    for chunk in _chunks(ids):
-        rows = conn.execute(select(_accounts).where(_id_in(conn, _accounts.c.id, chunk)))
-        found.update((row.id, _account_from_row(row).balance) for row in rows)
-    return found
+def available_of(account_id: ColumnElement[str] | InstrumentedAttribute[str]) -> ScalarSelect[int]:
+    """The available balance (:attr:`Balance.available`) of the account that ``account_id``
+    names, as a scalar subquery: read together with another statement's rows (a batch of
+    wallet calls reads its players' cash with their sessions)."""
+    a = _accounts.c
+    return (
+        select(a.credits_posted - a.debits_posted - a.debits_pending)
+        .where(a.id == account_id)
+        .scalar_subquery()
+    )
 
 
 def list_accounts(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from croupier.kernel.clock import Clock
 from croupier.kernel.money import Money, MoneyError, UnknownCurrency, currency
 from croupier.products.aggregation import wallet
-from croupier.products.aggregation.wallet import Answer, Movement, ProviderRef, Rollback, Status
+from croupier.products.aggregation.sessions import ProviderRef, lookup_sessions
+from croupier.products.aggregation.wallet import Answer, Movement, Rollback, Status
 
 DECIMALS: Final = 5  # amounts are integers of 1/100000 of the currency
 MAX_AMOUNT: Final = 10**15  # 10 billion units of a currency: far beyond any stake
@@ -231,6 +232,18 @@ class Handled:
 
 
 @dataclass(frozen=True, slots=True)
+class BalanceQuery:
+    token: str
+    game_code: str
+    user: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """A request whose signature and body were checked: what is left is the wallet's work."""
 
@@ -238,28 +251,64 @@ class Prepared:
     dialect: Dialect
     verb: str
     request_uuid: str | None
-    call: Callable[[Session, Clock, ProviderRef], Answer]
+    request: Movement | Rollback | BalanceQuery | TokenCheck
 
-    def run(self, session: Session, clock: Clock) -> Handled:
-        """The wallet's work, with the provider as it is now: if its key changed since the
-        signature was checked (with a copy kept for a few seconds), the request is refused
-        as unsigned, and the provider's retry meets the new key."""
-        # Once per transaction: a batch of calls shares one.
-        known: dict[str, ProviderRef | None] = session.info.setdefault("providers", {})
-        if self.provider.name not in known:
-            known[self.provider.name] = wallet.provider_by_name(session, self.provider.name)
-        provider = known[self.provider.name]
-        if provider is None or provider.public_key_sha256 != self.provider.public_key_sha256:
-            return Handled(
-                refusal("RS_ERROR_INVALID_SIGNATURE", self.request_uuid),
+
+def run(session: Session, clock: Clock, prepared: Sequence[Prepared]) -> list[Handled]:
+    """The wallet's work for a batch of checked requests, one answer each, in order: the
+    bets, wins and rollbacks together (:func:`wallet.process`), then each balance and check.
+
+    Each with its provider as it is now: if the key changed since the signature was checked
+    (with a copy kept for a few seconds), the request is refused as unsigned, and the
+    provider's retry meets the new key."""
+    answers: list[Handled | None] = [None] * len(prepared)
+    # The tokens' sessions come with their providers as they are now, and lock the players
+    # whose calls these are (one statement); a provider is read on its own only when no
+    # token of the batch named it.
+    found = lookup_sessions(session, {p.request.token for p in prepared}, lock_players=True)
+    known: dict[str, ProviderRef | None] = {s.provider.name: s.provider for s in found.values()}
+    movements: list[tuple[int, wallet.WalletCall]] = []
+    queries: list[tuple[int, ProviderRef]] = []
+    for i, p in enumerate(prepared):
+        if p.provider.name not in known:
+            known[p.provider.name] = wallet.provider_by_name(session, p.provider.name)
+        provider = known[p.provider.name]
+        if provider is None or provider.public_key_sha256 != p.provider.public_key_sha256:
+            answers[i] = Handled(
+                refusal("RS_ERROR_INVALID_SIGNATURE", p.request_uuid),
                 "RS_ERROR_INVALID_SIGNATURE",
                 "the provider's key changed",
             )
-        answer = self.call(session, clock, provider)
-        out = encode(self.dialect, answer, self.request_uuid)
-        if self.verb == "check" and answer.token is not None:
-            out = {"status": out["status"], "token": answer.token}
-        return Handled(out, out["status"], answer.reason)
+        elif isinstance(p.request, Movement | Rollback):
+            movements.append((i, wallet.WalletCall(provider, wallet.Kind(p.verb), p.request)))
+        else:
+            queries.append((i, provider))
+    done = wallet.process(session, clock, [call for _, call in movements], found=found)
+    for (i, _), answer in zip(movements, done, strict=True):
+        answers[i] = _handled(prepared[i], answer)
+    for i, provider in queries:
+        request = prepared[i].request
+        if isinstance(request, TokenCheck):
+            answer = wallet.check(session, clock, provider, token=request.token)
+        else:
+            assert isinstance(request, BalanceQuery)
+            answer = wallet.balance(
+                session,
+                clock,
+                provider,
+                token=request.token,
+                game_code=request.game_code,
+                user=request.user,
+            )
+        answers[i] = _handled(prepared[i], answer)
+    return [a for a in answers if a is not None]
+
+
+def _handled(prepared: Prepared, answer: Answer) -> Handled:
+    out = encode(prepared.dialect, answer, prepared.request_uuid)
+    if prepared.verb == "check" and answer.token is not None:
+        out = {"status": out["status"], "token": answer.token}
+    return Handled(out, out["status"], answer.reason)
 
 
 def prepare(
@@ -279,10 +328,10 @@ def prepare(
         data = _decode(body)
         raw_uuid = data.get("request_uuid")
         request_uuid = raw_uuid if isinstance(raw_uuid, str) else None
-        call = _decoded(dialect, verb, data)
+        decoded = _decoded(dialect, verb, data)
     except ProtocolError as error:
         return Handled(refusal(error.status, request_uuid), error.status, error.reason)
-    return Prepared(provider, dialect, verb, request_uuid, call)
+    return Prepared(provider, dialect, verb, request_uuid, decoded)
 
 
 def _echoed_uuid(body: bytes) -> str | None:
@@ -298,22 +347,16 @@ def _echoed_uuid(body: bytes) -> str | None:
 
 def _decoded(
     dialect: Dialect, verb: str, data: dict[str, Any]
-) -> Callable[[Session, Clock, ProviderRef], Answer]:
-    """The wallet call of a decoded body (decoding raises ``ProtocolError``)."""
+) -> Movement | Rollback | BalanceQuery | TokenCheck:
+    """The wallet's request of a decoded body (decoding raises ``ProtocolError``)."""
     if verb == "check":
-        token = _required(data, "token")
-        return lambda s, c, p: wallet.check(s, c, p, token=token)
+        return TokenCheck(_required(data, "token"))
     if verb == "balance":
         _text(data, "request_uuid")
         _text(data, "supplier_user", required=False)
         _game_id(data)
         token, game_code = _required(data, "token"), _required(data, "game_code")
-        user = _user(data, dialect)
-        return lambda s, c, p: wallet.balance(s, c, p, token=token, game_code=game_code, user=user)
+        return BalanceQuery(token, game_code, _user(data, dialect))
     if verb == "rollback":
-        undo = _rollback(data, dialect)
-        return lambda s, c, p: wallet.rollback(s, c, p, undo)
-    movement = _movement(data, dialect, win=verb == "win")
-    if verb == "win":
-        return lambda s, c, p: wallet.win(s, c, p, movement)
-    return lambda s, c, p: wallet.bet(s, c, p, movement)
+        return _rollback(data, dialect)
+    return _movement(data, dialect, win=verb == "win")

@@ -18,17 +18,19 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from croupier.core.gamecontrol import check_play
 from croupier.core.players import get_player
 from croupier.core.players.models import Player
+from croupier.core.wallet import available_of
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
+from croupier.kernel.db import one_of
 from croupier.kernel.ids import new_id
 from croupier.kernel.jurisdictions import Product
 from croupier.policy.compliance import may_play
@@ -84,8 +86,24 @@ def _product(category: str) -> Product:
     return Product.CASINO
 
 
+class _CatalogueProvider(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def enabled(self) -> bool: ...
+
+
+class _CatalogueGame(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def jurisdictions(self) -> str: ...
+    @property
+    def blocked_countries(self) -> str: ...
+
+
 def _check_catalogue(
-    provider: GameProvider, game: ProviderGame, jurisdiction: str, country: str
+    provider: _CatalogueProvider, game: _CatalogueGame, jurisdiction: str, country: str
 ) -> None:
     """The catalogue's part: the provider is enabled, the game offered in the player's
     jurisdiction and not blocked in their country."""
@@ -268,8 +286,36 @@ def open_sandbox_session(
 
 
 @dataclass(frozen=True, slots=True)
+class GameRef:
+    """What the wallet needs of a catalogue game."""
+
+    id: str
+    code: str
+    category: str
+    jurisdictions: str  # JSON lists, as stored
+    blocked_countries: str
+
+    @classmethod
+    def of(cls, game: ProviderGame) -> GameRef:
+        return cls(game.id, game.code, game.category, game.jurisdictions, game.blocked_countries)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRef:
+    """A registered game provider, as the wallet checks its calls."""
+
+    id: str
+    name: str
+    protocol: str
+    public_key_pem: str
+    public_key_sha256: str
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ResolvedSession:
-    """A token's session, with what the wallet needs of its player."""
+    """A token's session, with what the wallet needs of its player, its game and its
+    provider, and the player's available cash when it was read."""
 
     session: GameSessionView
     player_id: str
@@ -278,6 +324,9 @@ class ResolvedSession:
     brand_id: str
     jurisdiction: str
     country: str
+    game: GameRef
+    provider: ProviderRef
+    cash_available: int
 
 
 _RESOLVE = (
@@ -289,31 +338,46 @@ _RESOLVE = (
         GameSession.created_at,
         GameSession.expires_at,
         GameSession.superseded_at,
+        GameProvider.id.label("provider_id"),
         GameProvider.name,
+        GameProvider.protocol,
+        GameProvider.public_key_pem,
+        GameProvider.public_key_sha256,
+        GameProvider.enabled,
         ProviderGame.code,
+        ProviderGame.category,
+        ProviderGame.jurisdictions,
+        ProviderGame.blocked_countries,
         Player.currency,
         Player.cash_account_id,
         Player.brand_id,
         Player.jurisdiction,
         Player.country,
+        available_of(Player.cash_account_id).label("cash_available"),
     )
     .join(GameProvider, GameProvider.id == GameSession.provider_id)
     .join(ProviderGame, ProviderGame.id == GameSession.game_id)
     .join(Player, Player.id == GameSession.player_id)
-    .where(GameSession.token_sha256.in_(bindparam("digests", expanding=True)))
 )
 
 
-def lookup_sessions(session: Session, tokens: Iterable[str]) -> dict[str, ResolvedSession]:
+def lookup_sessions(
+    session: Session, tokens: Iterable[str], *, lock_players: bool = False
+) -> dict[str, ResolvedSession]:
     """The sessions of these tokens, by token, in one statement (a batch of wallet calls):
     whatever their age or state, which is the caller's to judge. An unknown token is left
-    out of the answer."""
+    out of the answer. ``lock_players`` locks their players' rows for the rest of the
+    transaction (PostgreSQL; SQLite has one writer anyway), in id order so that two batches
+    cannot deadlock: the wallet's calls of one player serialize there."""
     by_digest = {token_digest(token): token for token in tokens}
     if not by_digest:
         return {}
-    rows = session.connection().execute(_RESOLVE, {"digests": list(by_digest)})
+    conn = session.connection()
+    statement = _RESOLVE.where(one_of(conn, GameSession.token_sha256, by_digest, name="digests"))
+    if lock_players and conn.dialect.name == "postgresql":
+        statement = statement.order_by(Player.id).with_for_update(of=Player)
     found: dict[str, ResolvedSession] = {}
-    for row in rows:
+    for row in conn.execute(statement):
         view = GameSessionView(
             id=row.id,
             player_id=row.player_id,
@@ -324,6 +388,14 @@ def lookup_sessions(session: Session, tokens: Iterable[str]) -> dict[str, Resolv
             expires_at=row.expires_at,
             superseded_at=row.superseded_at,
         )
+        provider = ProviderRef(
+            row.provider_id,
+            row.name,
+            row.protocol,
+            row.public_key_pem,
+            row.public_key_sha256,
+            row.enabled,
+        )
         found[by_digest[row.token_sha256]] = ResolvedSession(
             view,
             row.player_id,
@@ -332,6 +404,9 @@ def lookup_sessions(session: Session, tokens: Iterable[str]) -> dict[str, Resolv
             row.brand_id,
             row.jurisdiction,
             row.country,
+            GameRef(row.game_id, row.code, row.category, row.jurisdictions, row.blocked_countries),
+            provider,
+            row.cash_available,
         )
     return found
 
@@ -367,20 +442,12 @@ def reissue(session: Session, clock: Clock, session_id: str) -> IssuedSession:
     return IssuedSession(_view(new_row, provider, game), token)
 
 
-def check_offered(
-    session: Session, provider_id: str, game: ProviderGame, caller: ResolvedSession
-) -> None:
+def check_offered(provider: _CatalogueProvider, game: GameRef, caller: ResolvedSession) -> None:
     """Refuse unless the catalogue offers this game to the token's player now (the provider
     is enabled, the player's jurisdiction and country are allowed); raises the refusal. The
-    player's jurisdiction and country come with the token (no read of the player). Game
-    control and policy are the caller's to ask, with the stake."""
-    # Once per transaction: the wallet's batch of calls shares it (the identity map alone
-    # keeps only weak references).
-    providers: dict[str, GameProvider | None] = session.info.setdefault("game_providers", {})
-    if provider_id not in providers:
-        providers[provider_id] = session.get(GameProvider, provider_id)
-    provider = providers[provider_id]
-    assert provider is not None
+    player's jurisdiction and country come with the token (no read of the player), the
+    provider as the caller read it in this transaction. Game control and policy are the
+    caller's to ask, with the stake."""
     _check_catalogue(provider, game, caller.jurisdiction, caller.country)
 
 

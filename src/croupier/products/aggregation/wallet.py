@@ -26,7 +26,7 @@ interleave; a refusal writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -37,19 +37,16 @@ from sqlalchemy import Connection, Table, and_, bindparam, insert, or_, select, 
 from sqlalchemy.orm import Session
 
 from croupier.core.gamecontrol import PlayCheck, check_plays
-from croupier.core.players.models import Player
 from croupier.core.wallet import (
     AccountKind,
     Balance,
     NewTransfer,
     create_transfers,
-    get_balance,
-    get_balances,
     platform_account_id,
 )
 from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.clock import Clock
-from croupier.kernel.db import pipelined
+from croupier.kernel.db import one_of, pipelined
 from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import new_id
 from croupier.policy.compliance import may_bet, may_play
@@ -60,6 +57,7 @@ from croupier.products.aggregation.models import (
     ProviderRound,
     ProviderTransaction,
 )
+from croupier.products.aggregation.sessions import GameRef, ProviderRef
 
 log = structlog.get_logger(__name__)
 
@@ -87,16 +85,6 @@ class Kind(StrEnum):
     BET = "bet"
     WIN = "win"
     ROLLBACK = "rollback"
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderRef:
-    id: str
-    name: str
-    protocol: str
-    public_key_pem: str
-    public_key_sha256: str
-    enabled: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,26 +242,18 @@ def _caller(
     return caller
 
 
-def _game(
-    session: Session, provider: ProviderRef, caller: _Caller | None, code: str
-) -> ProviderGame:
-    # The session's own game is the usual case: by primary key, read once per transaction (a
-    # batch of calls shares it; the identity map alone keeps only weak references).
-    if caller is not None and code == caller.session.game_code:
-        games: dict[str, ProviderGame | None] = session.info.setdefault("provider_games", {})
-        game_id = caller.session.game_id
-        if game_id not in games:
-            games[game_id] = session.get(ProviderGame, game_id)
-        game = games[game_id]
-    else:
-        game = session.scalar(
-            select(ProviderGame).where(
-                ProviderGame.provider_id == provider.id, ProviderGame.code == code
-            )
+def _game(session: Session, provider: ProviderRef, caller: _Caller, code: str) -> GameRef:
+    """The game a call names: the usual case is the token's own, which came with it."""
+    if code == caller.game.code:
+        return caller.game
+    game = session.scalar(
+        select(ProviderGame).where(
+            ProviderGame.provider_id == provider.id, ProviderGame.code == code
         )
+    )
     if game is None:
         raise _Refused(Status.INVALID_GAME, f"no game {code!r}")
-    return game
+    return GameRef.of(game)
 
 
 def _run(verb: Callable[[], Answer]) -> Answer:
@@ -305,7 +285,7 @@ def balance(
             status=Status.OK,
             player_id=caller.player_id,
             currency=caller.currency,
-            balance=get_balance(session, caller.cash_account_id).available,
+            balance=caller.cash_available,  # read with the token
         )
 
     return _run(run)
@@ -392,7 +372,7 @@ class _Open:
     index: int
     call: WalletCall
     caller: _Caller
-    game: ProviderGame
+    game: GameRef
     target: _Tx | None = None  # a win's bet, a rollback's transaction
     round: _Round | None = None
 
@@ -455,21 +435,35 @@ _UPDATE_ROUND = (
 )
 
 
-def process(session: Session, clock: Clock, calls: Sequence[WalletCall]) -> list[Answer]:
+def process(
+    session: Session,
+    clock: Clock,
+    calls: Sequence[WalletCall],
+    *,
+    found: Mapping[str, _Caller] | None = None,
+) -> list[Answer]:
     """Bets, wins and rollbacks of many calls at once (a group commit of providers'
     requests): one answer per call, in order; a refused call writes nothing.
 
     The rules are those of one call at a time, applied set-wise. The tokens of the batch are
-    read in one statement; then a wave takes at most one call of each player, of each
-    transaction id (sent or referenced) and of each round, so that no two calls of a wave
-    can see each other, and reads their players' locks, transactions and rounds in one
-    statement each, makes every transfer in one ledger batch and writes the transactions and
-    rounds in one statement each. A call that shares any of these with an earlier one waits
-    for a later wave, as does every later call sharing one with it: a player's calls, a retry
-    and its original, a bet and its rollback are decided in the order they came, each seeing
-    what the earlier wrote."""
+    read in one statement (``found``, if the caller read them already), which also locks
+    their players' rows: every write of one player's wallet serializes there, so that across
+    processes a retry racing its original, or a bet racing its rollback, never interleave.
+    Then a wave takes at most one call of each player, of each transaction id (sent or
+    referenced) and of each round, so that no two calls of a wave can see each other; it
+    reads their transactions and rounds in one statement each, makes every transfer in one
+    ledger batch and writes the transactions and rounds in one statement each. A call that
+    shares any of these with an earlier one waits for a later wave, as does every later call
+    sharing one with it: a player's calls, a retry and its original, a bet and its rollback are
+    decided in the order they came, each seeing what the earlier wrote."""
     answers: list[Answer | None] = [None] * len(calls)
-    found = sessions.lookup_sessions(session, {c.request.token for c in calls})
+    if found is None:
+        found = sessions.lookup_sessions(
+            session, {c.request.token for c in calls}, lock_players=True
+        )
+    # The players' available cash as read with their sessions, then as each wave's ledger
+    # batch leaves it: the answers' balances without reading them again.
+    cash = {s.cash_account_id: s.cash_available for s in found.values()}
     opened: list[_Open] = []
     for i, call in enumerate(calls):
         request = call.request
@@ -495,7 +489,7 @@ def process(session: Session, clock: Clock, calls: Sequence[WalletCall]) -> list
             keys = _keys(o)
             (wave if taken.isdisjoint(keys) else later).append(o)
             taken.update(keys)
-        _process_wave(session, clock, wave, answers)
+        _process_wave(session, clock, wave, answers, cash)
         waiting = later
     done = [answer for answer in answers if answer is not None]
     if len(done) != len(calls):  # every path answers; a call left out is a bug
@@ -529,7 +523,7 @@ class _Wave:
     rounds: dict[tuple[str, str], _Round] = field(default_factory=dict)
     said: list[tuple[_Open, Status, str]] = field(default_factory=list)
     # Balances after the wave's ledger batch (create_transfers reports the accounts it
-    # locked): the answers' balances without reading them back.
+    # locked).
     balances: dict[str, Balance] = field(default_factory=dict)
 
     def say(self, o: _Open, status: Status = Status.OK, reason: str = "") -> None:
@@ -543,18 +537,14 @@ class _Wave:
 
 
 def _process_wave(
-    session: Session, clock: Clock, wave: list[_Open], answers: list[Answer | None]
+    session: Session,
+    clock: Clock,
+    wave: list[_Open],
+    answers: list[Answer | None],
+    cash: dict[str, int],
 ) -> None:
     w = _Wave(session, clock, answers)
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        # Every write of one player's wallet serializes on the player's row (SQLite has one
-        # writer anyway): across processes, a retry racing its original, or a bet racing its
-        # rollback, never interleave. In id order, so two batches cannot deadlock.
-        players = sorted({o.caller.player_id for o in wave})
-        conn.execute(
-            select(Player.id).where(Player.id.in_(players)).order_by(Player.id).with_for_update()
-        )
     _load_transactions(conn, w, wave)
     after_reads = [o for o in wave if _check_before_round(w, o)]
     _load_rounds(conn, w, after_reads)
@@ -563,27 +553,44 @@ def _process_wave(
     _write(session, clock, moves)
     for move in moves:
         w.say(move.open)
-    _answer_with_balances(w)
+    cash.update((account_id, b.available) for account_id, b in w.balances.items())
+    for o, status, reason in w.said:
+        answers[o.index] = Answer(
+            status=status,
+            player_id=o.caller.player_id,
+            currency=o.caller.currency,
+            balance=cash[o.caller.cash_account_id],
+            reason=reason,
+        )
 
 
 def _load_transactions(conn: Connection, w: _Wave, wave: list[_Open]) -> None:
     """The transactions the wave's calls name, and the rollbacks of any of them that we
     never saw: one statement."""
-    uuids: set[str] = set()
+    uuids: dict[str, set[str]] = {}
     for o in wave:
-        uuids.add(o.call.request.transaction_uuid)
+        named = uuids.setdefault(o.call.provider.id, set())
+        named.add(o.call.request.transaction_uuid)
         if o.call.request.reference_uuid is not None:
-            uuids.add(o.call.request.reference_uuid)
+            named.add(o.call.request.reference_uuid)
     table = ProviderTransaction
-    rows = conn.execute(
-        select(*_TX_COLUMNS).where(
-            table.provider_id.in_({o.call.provider.id for o in wave}),
-            or_(
-                table.transaction_uuid.in_(uuids),
-                and_(table.reference_uuid.in_(uuids), table.kind == Kind.ROLLBACK.value),
-            ),
+    # The provider in each arm of the OR, so that each arm is one index's range.
+    arms = []
+    for k, (provider_id, named) in enumerate(sorted(uuids.items())):
+        arms.append(
+            and_(
+                table.provider_id == provider_id,
+                one_of(conn, table.transaction_uuid, named, name=f"tx{k}"),
+            )
         )
-    ).all()
+        arms.append(
+            and_(
+                table.provider_id == provider_id,
+                one_of(conn, table.reference_uuid, named, name=f"ref{k}"),
+                table.kind == Kind.ROLLBACK.value,
+            )
+        )
+    rows = conn.execute(select(*_TX_COLUMNS).where(or_(*arms))).all()
     txs = [_Tx(**row._asdict()) for row in rows]
     w.transactions = {(t.provider_id, t.transaction_uuid): t for t in txs}
     w.unseen = {
@@ -671,18 +678,17 @@ def _load_rounds(conn: Connection, w: _Wave, wave: list[_Open]) -> None:
     if not wave:
         return
     ids = {o.target.round_id for o in wave if o.target is not None and o.target.round_id}
-    named = {o.call.request.round for o in wave if o.target is None}
-    rows = conn.execute(
-        select(*_ROUND_COLUMNS).where(
-            or_(
-                ProviderRound.id.in_(ids),
-                and_(
-                    ProviderRound.provider_id.in_({o.call.provider.id for o in wave}),
-                    ProviderRound.round.in_(named),
-                ),
-            )
-        )
-    ).all()
+    named: dict[str, set[str]] = {}
+    for o in wave:
+        if o.target is None:
+            named.setdefault(o.call.provider.id, set()).add(o.call.request.round)
+    table = ProviderRound
+    arms = [one_of(conn, table.id, ids, name="ids")]
+    arms.extend(
+        and_(table.provider_id == provider_id, one_of(conn, table.round, rounds, name=f"r{k}"))
+        for k, (provider_id, rounds) in enumerate(sorted(named.items()))
+    )
+    rows = conn.execute(select(*_ROUND_COLUMNS).where(or_(*arms))).all()
     for row in rows:
         r = _Round(**row._asdict())
         w.rounds_by_id[r.id] = r
@@ -739,7 +745,7 @@ def _bet_policies(w: _Wave, bets: list[_Open]) -> dict[int, DomainError]:
     for o, control in zip(asked, controls, strict=True):
         try:
             if o.round is None:
-                sessions.check_offered(w.session, o.call.provider.id, o.game, o.caller)
+                sessions.check_offered(o.call.provider, o.game, o.caller)
             if control is not None:
                 raise control
             product = sessions.product_of(o.game.category)
@@ -994,20 +1000,3 @@ def _round_row(r: _Round) -> dict[str, object]:
         "won": r.won, "opened_at": r.opened_at, "closed_at": r.closed_at,
         "closed_by": r.closed_by,
     }  # fmt: skip
-
-
-def _answer_with_balances(w: _Wave) -> None:
-    """Every answer of the wave with its player's available cash after the wave: as the
-    ledger batch left it, or read (one statement) for players it did not touch. A wave has
-    one call per player, so that is the balance after the call's own transfer."""
-    missing = {o.caller.cash_account_id for o, _, _ in w.said} - w.balances.keys()
-    if missing:
-        w.balances.update(get_balances(w.session, missing))
-    for o, status, reason in w.said:
-        w.answers[o.index] = Answer(
-            status=status,
-            player_id=o.caller.player_id,
-            currency=o.caller.currency,
-            balance=w.balances[o.caller.cash_account_id].available,
-            reason=reason,
-        )

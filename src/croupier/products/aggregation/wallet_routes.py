@@ -4,14 +4,14 @@
 
 The body is read as raw bytes, because the signature covers the exact bytes sent, and is
 checked and decoded here; the wallet's work then joins the process's batch of calls
-(``UnitOfWorkBatcher``: one savepoint each, one commit per batch), and its answer is sent once
-that batch committed. Whatever goes wrong unexpectedly is answered ``RS_ERROR_UNKNOWN`` (the
-provider then rolls a bet back and retries a win), never a stack trace.
+(:func:`wallet_batcher`: the batch's bets, wins and rollbacks are decided set-wise and
+committed together), and its answer is sent once that batch committed. Whatever goes wrong
+unexpectedly is answered ``RS_ERROR_UNKNOWN`` (the provider then rolls a bet back and retries
+a win), never a stack trace.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from enum import StrEnum
@@ -21,9 +21,10 @@ import structlog
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from croupier.kernel.batching import UnitOfWorkBatcher
+from croupier.kernel.batching import BulkBatcher
 from croupier.kernel.clock import Clock
 from croupier.kernel.db import Database
 from croupier.kernel.web import problem_responses
@@ -32,6 +33,7 @@ from croupier.products.aggregation.caleta import CALETA
 from croupier.products.aggregation.errors import ProviderNotFound
 from croupier.products.aggregation.hub88 import HUB88
 from croupier.products.aggregation.protocol import Dialect
+from croupier.products.aggregation.sessions import ProviderRef
 
 log = structlog.get_logger(__name__)
 
@@ -95,20 +97,28 @@ def _answers(what: str) -> dict[int | str, dict[str, Any]]:
 
 
 _PROVIDER_TTL_S: Final = 5.0
-_providers: dict[tuple[str, str], tuple[float, wallet.ProviderRef]] = {}
+_providers: dict[tuple[str, str], tuple[float, ProviderRef]] = {}
 _providers_lock = threading.Lock()
 
 
-def _provider(database: Database, name: str) -> wallet.ProviderRef | None:
+def _known_provider(database: Database, name: str) -> ProviderRef | None:
+    """The provider as remembered (without a read), if it was read lately."""
+    cached = _providers.get((database.url, name))
+    if cached is not None and time.monotonic() - cached[0] < _PROVIDER_TTL_S:
+        return cached[1]
+    return None
+
+
+def _provider(database: Database, name: str) -> ProviderRef | None:
     """The registered provider by name, read at most every few seconds per process: its key
     is needed before anything else, on every call. A rotated key takes effect within
     ``_PROVIDER_TTL_S``; a disabled provider's new rounds are refused by the wallet at once.
     Unknown names are not remembered (they come from URLs)."""
     key = (database.url, name)
     now = time.monotonic()
-    cached = _providers.get(key)
-    if cached is not None and now - cached[0] < _PROVIDER_TTL_S:
-        return cached[1]
+    known = _known_provider(database, name)
+    if known is not None:
+        return known
     with database.read_only() as session:
         found = wallet.provider_by_name(session, name)
     if found is not None:
@@ -117,6 +127,20 @@ def _provider(database: Database, name: str) -> wallet.ProviderRef | None:
                 _providers.clear()
             _providers[key] = (now, found)
     return found
+
+
+WalletBatcher = BulkBatcher[protocol.Prepared, protocol.Handled]
+
+
+def wallet_batcher(database: Database, clock: Clock) -> WalletBatcher:
+    """The process's group commit of wallet calls: each batch's bets, wins and rollbacks
+    are decided set-wise, then its balances and checks, in one transaction. A refusal is an
+    answer, not an error; a call that raises sends the batch back to run call by call."""
+
+    def handle(session: Session, calls: list[protocol.Prepared]) -> list[protocol.Handled]:
+        return protocol.run(session, clock, calls)
+
+    return BulkBatcher(database, "provider-wallet", handle)
 
 
 def _not_found(dialect: Dialect, name: str) -> JSONResponse:
@@ -145,17 +169,17 @@ async def _handle(request: Request, dialect: Dialect, name: str, verb: str) -> J
     body = await request.body()
     database: Database = request.app.state.database
     try:
-        provider = await run_in_threadpool(_provider, database, name)
+        provider = _known_provider(database, name)
+        if provider is None:
+            provider = await run_in_threadpool(_provider, database, name)
         if provider is None or provider.protocol != dialect.name:
             return _not_found(dialect, name)
         signature = request.headers.get(dialect.signature_header)
         prepared = protocol.prepare(provider, dialect, verb, body, signature)
         if isinstance(prepared, protocol.Handled):
             return _answer(verb, provider.name, prepared, started)
-        clock: Clock = request.app.state.clock
-        batcher: UnitOfWorkBatcher = request.app.state.provider_wallet_batcher
-        future = batcher.submit(lambda session: prepared.run(session, clock))
-        handled = await asyncio.wrap_future(future)
+        batcher: WalletBatcher = request.app.state.provider_wallet_batcher
+        handled = await batcher.put(prepared)
     except Exception:
         log.exception("provider_wallet.failed", provider=name, verb=verb)
         REQUESTS.labels("unknown", verb, "RS_ERROR_UNKNOWN").inc()
