@@ -95,9 +95,11 @@ def serve(port: int, workers: int) -> None:
 # -- setup --------------------------------------------------------------------------------------
 
 
-def seed(url: str, players: int) -> tuple[list[tuple[str, str]], Any]:
+def seed(url: str, players: int, history: int) -> tuple[list[tuple[str, str]], Any]:
     """Fresh schema and funded players (as bench/games.py makes them), a Caleta provider and
-    game; answers (player, token) pairs and the provider's private key."""
+    game, ``history`` closed rounds of the past (a bet and a win each, as rows: a wallet in
+    service is never empty, and the database's planner chooses by what its tables hold) and
+    fresh statistics; answers (player, token) pairs and the provider's private key."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from games import seed_players
@@ -128,8 +130,54 @@ def seed(url: str, players: int) -> tuple[list[tuple[str, str]], Any]:
             ).token)
             for player_id in ids
         ]  # fmt: skip
+    _history(db, pairs, history)
     db.dispose()
     return pairs, key
+
+
+def _history(db: Any, pairs: list[tuple[str, str]], rounds: int) -> None:
+    """Past rounds of the bench's players, written straight into the wallet's tables (their
+    money is not in the ledger: only the wallet's own rows are wanted), then ANALYZE."""
+    from sqlalchemy import insert, select, text
+
+    from croupier.products.aggregation.models import (
+        GameSession,
+        ProviderGame,
+        ProviderRound,
+        ProviderTransaction,
+    )
+
+    then = datetime(2026, 10, 1, tzinfo=UTC)
+    with db.unit_of_work() as s:
+        game = s.scalar(select(ProviderGame))
+        session_of = {
+            row.player_id: row.id
+            for row in s.execute(select(GameSession.player_id, GameSession.id))
+        }
+        for start in range(0, rounds, 5000):
+            round_rows, tx_rows = [], []
+            for n in range(start, min(rounds, start + 5000)):
+                player_id = pairs[n % len(pairs)][0]
+                round_id, name = f"prd_hist{n:010d}", f"H-{n}"
+                round_rows.append(
+                    {"id": round_id, "provider_id": game.provider_id, "round": name,
+                     "player_id": player_id, "game_id": game.id, "currency": "EUR",
+                     "status": "closed", "staked": 100, "won": 0, "opened_at": then,
+                     "closed_at": then, "closed_by": "provider"}
+                )  # fmt: skip
+                for kind, amount, ref in (("bet", 100, None), ("win", 0, f"hb-{n}")):
+                    tx_rows.append(
+                        {"id": f"ptx_h{kind}{n:010d}", "provider_id": game.provider_id,
+                         "transaction_uuid": f"h{kind[0]}-{n}", "kind": kind,
+                         "player_id": player_id, "round_id": round_id, "round": name,
+                         "game_id": game.id, "session_id": session_of[player_id],
+                         "amount": amount, "is_free": False, "reference_uuid": ref,
+                         "transfer_id": None, "rolled_back": False, "created_at": then}
+                    )  # fmt: skip
+            s.execute(insert(ProviderRound), round_rows)
+            s.execute(insert(ProviderTransaction), tx_rows)
+    with db.engine.connect() as raw:
+        raw.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
 
 def _request(path: str, body: bytes, signature: str | None) -> bytes:
@@ -270,6 +318,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--players", type=int, default=200)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--history", type=int, default=100_000, help="past rounds in the tables before the run"
+    )
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: the server
     args = parser.parse_args()
@@ -277,8 +328,8 @@ def main() -> int:
         serve(args.serve, args.workers)
         return 0
 
-    print(f"seeding {args.players} players ...", file=sys.stderr)
-    pairs, key = seed(args.database_url, args.players)
+    print(f"seeding {args.players} players and {args.history} past rounds ...", file=sys.stderr)
+    pairs, key = seed(args.database_url, args.players, args.history)
     rng = random.Random(7)
     # Enough rounds that no connection runs out before the deadline at 5,000 requests/s.
     per_player = max(20, int(5000 * args.seconds / 2 / len(pairs)) + 1)
@@ -324,6 +375,7 @@ def main() -> int:
                 "noop": baseline,
                 "ratio_to_noop": round(ratio, 3),
                 "players": args.players,
+                "history_rounds": args.history,
                 "connections": args.connections,
                 "server_workers": args.workers,
                 "python": platform.python_version(),

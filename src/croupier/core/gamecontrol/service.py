@@ -18,13 +18,13 @@ acting person, before and after, and the reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Connection, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from croupier.core.gamecontrol.models import GameControl
 from croupier.core.players import get_brand
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
+from croupier.kernel.db import AnySelect, one_of
 from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import new_id
 from croupier.kernel.jurisdictions import jurisdiction as jurisdiction_rules
@@ -490,33 +491,66 @@ def check_plays(
     check, in order."""
     if not checks:
         return []
-    scopes = {(Scope.GLOBAL.value, "")}
-    for c in checks:
-        scopes.update(((Scope.BRAND.value, c.brand_id), (Scope.JURISDICTION.value, c.jurisdiction)))
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                GameControl.kind,
-                GameControl.provider,
-                GameControl.game_code,
-                GameControl.scope,
-                GameControl.scope_value,
-                GameControl.currency,
-                GameControl.max_stake,
-            ).where(
-                GameControl.provider.in_({c.provider for c in checks} | {ALL}),
-                GameControl.game_code.in_({c.game_code for c in checks} | {ALL}),
-                tuple_(GameControl.scope, GameControl.scope_value).in_(sorted(scopes)),
-                GameControl.currency.in_({c.currency for c in checks} | {""}),
-            )
-        )
-        .all()
+    conn = session.connection()
+    return judge_plays(checks, conn.execute(controls_query(conn, checks)).all())
+
+
+_CONTROL_COLUMNS = (
+    GameControl.kind,
+    GameControl.provider,
+    GameControl.game_code,
+    GameControl.scope,
+    GameControl.scope_value,
+    GameControl.currency,
+    GameControl.max_stake,
+)
+
+
+class _Control(NamedTuple):
+    kind: str
+    provider: str
+    game_code: str
+    scope: str
+    scope_value: str
+    currency: str
+    max_stake: int | None
+
+
+def controls_query(conn: Connection, checks: Sequence[PlayCheck]) -> AnySelect:
+    """The game controls that may apply to any of these checks, for :func:`judge_plays`
+    (a caller that reads them together with other rows); its text does not depend on the
+    number of checks on PostgreSQL."""
+    c = GameControl
+    return select(*_CONTROL_COLUMNS).where(
+        one_of(conn, c.provider, {k.provider for k in checks} | {ALL}, name="gc_providers"),
+        one_of(conn, c.game_code, {k.game_code for k in checks} | {ALL}, name="gc_games"),
+        one_of(conn, c.currency, {k.currency for k in checks} | {""}, name="gc_currencies"),
+        or_(
+            c.scope == Scope.GLOBAL.value,
+            and_(
+                c.scope == Scope.BRAND.value,
+                one_of(conn, c.scope_value, {k.brand_id for k in checks}, name="gc_brands"),
+            ),
+            and_(
+                c.scope == Scope.JURISDICTION.value,
+                one_of(
+                    conn, c.scope_value, {k.jurisdiction for k in checks}, name="gc_jurisdictions"
+                ),
+            ),
+        ),
     )
-    return [_judge(c, rows) for c in checks]
 
 
-def _judge(check: PlayCheck, rows: Sequence[Any]) -> DomainError | None:
+def judge_plays(
+    checks: Sequence[PlayCheck], rows: Iterable[Sequence[Any]]
+) -> list[DomainError | None]:
+    """Each check judged on the rows of :func:`controls_query`: a refusal or None, in
+    order."""
+    controls = [_Control(*row) for row in rows]
+    return [_judge(c, controls) for c in checks]
+
+
+def _judge(check: PlayCheck, rows: Sequence[_Control]) -> DomainError | None:
     scopes = {
         (Scope.GLOBAL.value, ""),
         (Scope.BRAND.value, check.brand_id),

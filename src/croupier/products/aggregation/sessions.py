@@ -30,7 +30,7 @@ from croupier.core.players.models import Player
 from croupier.core.wallet import available_of
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
-from croupier.kernel.db import one_of
+from croupier.kernel.db import one_of, read_together
 from croupier.kernel.ids import new_id
 from croupier.kernel.jurisdictions import Product
 from croupier.policy.compliance import may_play
@@ -377,7 +377,8 @@ def lookup_sessions(
     if lock_players and conn.dialect.name == "postgresql":
         statement = statement.order_by(Player.id).with_for_update(of=Player)
     found: dict[str, ResolvedSession] = {}
-    for row in conn.execute(statement):
+    # Often a batch's first statement: read_together sends it with its BEGIN.
+    for row in read_together(conn, [statement])[0]:
         view = GameSessionView(
             id=row.id,
             player_id=row.player_id,

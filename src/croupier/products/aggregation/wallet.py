@@ -30,13 +30,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import structlog
-from sqlalchemy import Connection, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, union_all, update
 from sqlalchemy.orm import Session
 
-from croupier.core.gamecontrol import PlayCheck, check_plays
+from croupier.core.gamecontrol import PlayCheck, controls_query, judge_plays
 from croupier.core.wallet import (
     AccountKind,
     Balance,
@@ -46,7 +46,7 @@ from croupier.core.wallet import (
 )
 from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.clock import Clock
-from croupier.kernel.db import one_of, pipelined
+from croupier.kernel.db import AnySelect, one_of, pipelined, read_together
 from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import new_id
 from croupier.policy.compliance import may_bet, may_play
@@ -522,6 +522,7 @@ class _Wave:
     rounds_by_id: dict[str, _Round] = field(default_factory=dict)
     rounds: dict[tuple[str, str], _Round] = field(default_factory=dict)
     said: list[tuple[_Open, Status, str]] = field(default_factory=list)
+    controls: list[Any] = field(default_factory=list)  # the game controls that may apply
     # Balances after the wave's ledger batch (create_transfers reports the accounts it
     # locked).
     balances: dict[str, Balance] = field(default_factory=dict)
@@ -545,9 +546,17 @@ def _process_wave(
 ) -> None:
     w = _Wave(session, clock, answers)
     conn = session.connection()
-    _load_transactions(conn, w, wave)
+    # The transactions, the rounds and the game controls: one round trip on PostgreSQL.
+    bets = [o for o in wave if o.call.kind is Kind.BET]
+    reads = [_transactions_query(conn, wave), _rounds_query(conn, wave)]
+    if bets:
+        reads.append(controls_query(conn, [_play_check(o) for o in bets]))
+    results = read_together(conn, reads)
+    _index_transactions(w, results[0])
+    _index_rounds(w, results[1])
+    w.controls = results[2] if bets else []
     after_reads = [o for o in wave if _check_before_round(w, o)]
-    _load_rounds(conn, w, after_reads)
+    _attach_rounds(conn, w, after_reads)
     moves = _decide(w, after_reads)
     moves = _transfer(w, moves)
     _write(session, clock, moves)
@@ -564,9 +573,9 @@ def _process_wave(
         )
 
 
-def _load_transactions(conn: Connection, w: _Wave, wave: list[_Open]) -> None:
+def _transactions_query(conn: Connection, wave: list[_Open]) -> AnySelect:
     """The transactions the wave's calls name, and the rollbacks of any of them that we
-    never saw: one statement."""
+    never saw."""
     uuids: dict[str, set[str]] = {}
     for o in wave:
         named = uuids.setdefault(o.call.provider.id, set())
@@ -574,24 +583,29 @@ def _load_transactions(conn: Connection, w: _Wave, wave: list[_Open]) -> None:
         if o.call.request.reference_uuid is not None:
             named.add(o.call.request.reference_uuid)
     table = ProviderTransaction
-    # The provider in each arm of the OR, so that each arm is one index's range.
-    arms = []
+    # One SELECT per index, glued by UNION ALL: as one OR, the planner may scan the whole
+    # provider's range of one index (measured on a fresh table: 1.3 ms against 0.1).
+    parts = []
     for k, (provider_id, named) in enumerate(sorted(uuids.items())):
-        arms.append(
-            and_(
+        parts.append(
+            select(*_TX_COLUMNS).where(
                 table.provider_id == provider_id,
                 one_of(conn, table.transaction_uuid, named, name=f"tx{k}"),
             )
         )
-        arms.append(
-            and_(
+        parts.append(
+            select(*_TX_COLUMNS).where(
                 table.provider_id == provider_id,
                 one_of(conn, table.reference_uuid, named, name=f"ref{k}"),
                 table.kind == Kind.ROLLBACK.value,
             )
         )
-    rows = conn.execute(select(*_TX_COLUMNS).where(or_(*arms))).all()
-    txs = [_Tx(**row._asdict()) for row in rows]
+    return union_all(*parts)
+
+
+def _index_transactions(w: _Wave, rows: list[Any]) -> None:
+    # A rollback both named and naming one of the ids comes twice: once by id.
+    txs = [_Tx(*row) for row in {row[0]: row for row in rows}.values()]
     w.transactions = {(t.provider_id, t.transaction_uuid): t for t in txs}
     w.unseen = {
         (t.provider_id, t.reference_uuid)
@@ -672,27 +686,45 @@ def _replay(w: _Wave, o: _Open, existing: _Tx) -> None:
         w.say(o, Status.DUPLICATE_TRANSACTION, "transaction id used for another")
 
 
-def _load_rounds(conn: Connection, w: _Wave, wave: list[_Open]) -> None:
-    """The rounds of the wave's calls, by the provider's round id (a bet, a rollback of a
-    transaction we never saw) or by the target's: one statement."""
-    if not wave:
-        return
-    ids = {o.target.round_id for o in wave if o.target is not None and o.target.round_id}
+def _rounds_query(conn: Connection, wave: list[_Open]) -> AnySelect:
+    """The rounds the wave's calls name. A win's bet is in the round the win names (or the
+    win is refused); a rollback's transaction usually is too, and :func:`_attach_rounds`
+    reads the rare one that is not."""
     named: dict[str, set[str]] = {}
     for o in wave:
-        if o.target is None:
-            named.setdefault(o.call.provider.id, set()).add(o.call.request.round)
+        named.setdefault(o.call.provider.id, set()).add(o.call.request.round)
     table = ProviderRound
-    arms = [one_of(conn, table.id, ids, name="ids")]
-    arms.extend(
-        and_(table.provider_id == provider_id, one_of(conn, table.round, rounds, name=f"r{k}"))
-        for k, (provider_id, rounds) in enumerate(sorted(named.items()))
+    return union_all(
+        *(
+            select(*_ROUND_COLUMNS).where(
+                table.provider_id == provider_id, one_of(conn, table.round, rounds, name=f"r{k}")
+            )
+            for k, (provider_id, rounds) in enumerate(sorted(named.items()))
+        )
     )
-    rows = conn.execute(select(*_ROUND_COLUMNS).where(or_(*arms))).all()
+
+
+def _index_rounds(w: _Wave, rows: list[Any]) -> None:
     for row in rows:
-        r = _Round(**row._asdict())
+        r = _Round(*row)
         w.rounds_by_id[r.id] = r
         w.rounds[(r.provider_id, r.round)] = r
+
+
+def _attach_rounds(conn: Connection, w: _Wave, wave: list[_Open]) -> None:
+    """Each call's round: by the provider's round id (a bet, a rollback of a transaction we
+    never saw) or as its target's (a win, a rollback), read now if the wave's read did not
+    bring it."""
+    missing = {
+        o.target.round_id
+        for o in wave
+        if o.target is not None and o.target.round_id and o.target.round_id not in w.rounds_by_id
+    }
+    if missing:
+        statement = select(*_ROUND_COLUMNS).where(
+            one_of(conn, ProviderRound.id, missing, name="ids")
+        )
+        _index_rounds(w, [tuple(row) for row in conn.execute(statement)])
     for o in wave:
         if o.target is not None:
             o.round = w.rounds_by_id.get(o.target.round_id or "")
@@ -725,22 +757,7 @@ def _bet_policies(w: _Wave, bets: list[_Open]) -> dict[int, DomainError]:
     statement; every stake of cash goes through ``may_bet`` (limits, caps, exclusion), and a
     free bet through ``may_play`` (a blocked player plays no free spins)."""
     asked = [o for o in bets if _bet_round_refusal(o) is None]
-    controls = check_plays(
-        w.session,
-        w.clock,
-        [
-            PlayCheck(
-                provider=o.call.provider.name,
-                game_code=o.game.code,
-                brand_id=o.caller.brand_id,
-                jurisdiction=o.caller.jurisdiction,
-                currency=o.caller.currency,
-                stake=_policy_stake(o.call.request),
-                new_round=o.round is None,
-            )
-            for o in asked
-        ],
-    )
+    controls = judge_plays([_play_check(o) for o in asked], w.controls)
     refusals: dict[int, DomainError] = {}
     for o, control in zip(asked, controls, strict=True):
         try:
@@ -760,6 +777,18 @@ def _bet_policies(w: _Wave, bets: list[_Open]) -> dict[int, DomainError]:
         if decision.refusal is not None:
             refusals[o.index] = decision.refusal
     return refusals
+
+
+def _play_check(o: _Open) -> PlayCheck:
+    return PlayCheck(
+        provider=o.call.provider.name,
+        game_code=o.game.code,
+        brand_id=o.caller.brand_id,
+        jurisdiction=o.caller.jurisdiction,
+        currency=o.caller.currency,
+        stake=_policy_stake(o.call.request),
+        new_round=o.round is None,
+    )
 
 
 def _policy_stake(request: Movement | Rollback) -> int | None:
