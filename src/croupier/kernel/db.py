@@ -176,6 +176,9 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            # Outside autocommit the ping opened a transaction: end it, so that the caller
+            # finds the connection idle (it may set its isolation level, say).
+            dbapi_connection.rollback()
         except Exception as exc:
             raise DisconnectionError("the pooled connection did not answer a ping") from exc
 

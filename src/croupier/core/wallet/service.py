@@ -18,7 +18,7 @@ account): a batch of N bets updates the house row once, not N times. The group c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -1035,6 +1035,7 @@ def create_transfers(
     *,
     allow_system: bool = False,
     balances: dict[str, Balance] | None = None,
+    then: Callable[[list[TransferResult]], None] | None = None,
 ) -> list[TransferResult]:
     """Apply a batch of transfers in the caller's transaction; one result per transfer.
 
@@ -1046,6 +1047,11 @@ def create_transfers(
     ``balances``, when given, receives the balance after the batch of every account the
     batch locked (those of its transfers that reached the database's checks): what a read in
     the same transaction would answer, without the read, since the locks hold until it ends.
+
+    ``then``, when given, is called with the results (``balances`` filled) while the batch's
+    writes are still queued: on PostgreSQL the caller's own writes made in it reach the
+    server in the same round trip. It must only write (a read there waits for the whole
+    pipeline); whatever it raises rolls the caller's unit of work back with the batch.
     """
     now = clock.now()
     n = len(transfers)
@@ -1085,10 +1091,13 @@ def create_transfers(
     with driver.pipeline() if driver is not None else nullcontext():
         _apply_chains(batch, transfers, shape_errors, results, driver)
         _write(conn, batch)
-    if balances is not None:
-        balances.update((state.id, Balance.of(state)) for state in batch.accounts.values())
-    assert all(r is not None for r in results)
-    return [r for r in results if r is not None]
+        if balances is not None:
+            balances.update((state.id, Balance.of(state)) for state in batch.accounts.values())
+        done = [r for r in results if r is not None]
+        assert len(done) == n
+        if then is not None:
+            then(done)
+    return done
 
 
 # Transfers per streamed insert on PostgreSQL: a large batch's rows go to the server in

@@ -41,6 +41,7 @@ from croupier.core.wallet import (
     AccountKind,
     Balance,
     NewTransfer,
+    TransferResult,
     create_transfers,
     platform_account_id,
 )
@@ -558,8 +559,8 @@ def _process_wave(
     after_reads = [o for o in wave if _check_before_round(w, o)]
     _attach_rounds(conn, w, after_reads)
     moves = _decide(w, after_reads)
-    moves = _transfer(w, moves)
-    _write(session, clock, moves)
+    session.flush()  # anything pending of the unit of work goes first, on its own
+    moves = _transfer_and_write(w, conn, moves)
     for move in moves:
         w.say(move.open)
     cash.update((account_id, b.available) for account_id, b in w.balances.items())
@@ -945,31 +946,37 @@ def _rollback_move(w: _Wave, o: _Open) -> _Move:
     )
 
 
-def _transfer(w: _Wave, moves: list[_Move]) -> list[_Move]:
-    """Every transfer of the wave in one ledger batch; a call whose money is not there is
-    refused ``NOT_ENOUGH_MONEY`` with nothing moved. Returns the calls that go on."""
+def _transfer_and_write(w: _Wave, conn: Connection, moves: list[_Move]) -> list[_Move]:
+    """Every transfer of the wave in one ledger batch, and the wave's rows written in the
+    same round trip as its writes; a call whose money is not there is refused
+    ``NOT_ENOUGH_MONEY`` with nothing moved or written. Returns the calls that went on."""
     with_money = [m for m in moves if m.transfer is not None]
     if not with_money:
+        with pipelined(conn):  # sent together (inline: nothing read back)
+            _write(conn, w.clock, moves)
         return moves
-    results = create_transfers(
-        w.session,
-        w.clock,
-        [m.transfer for m in with_money if m.transfer is not None],
-        balances=w.balances,
-    )
-    refused: set[int] = set()
-    for move, result in zip(with_money, results, strict=True):
-        if isinstance(result.error, ledger_errors.InsufficientFunds):
-            w.say(move.open, Status.NOT_ENOUGH_MONEY, "insufficient funds")
-            refused.add(move.open.index)
-        else:
-            result.unwrap()  # anything else is not a refusal: the batch goes back
-    return [m for m in moves if m.open.index not in refused]
+    kept: list[_Move] = []
+
+    def write(results: list[TransferResult]) -> None:
+        refused: set[int] = set()
+        for move, result in zip(with_money, results, strict=True):
+            if isinstance(result.error, ledger_errors.InsufficientFunds):
+                w.say(move.open, Status.NOT_ENOUGH_MONEY, "insufficient funds")
+                refused.add(move.open.index)
+            else:
+                result.unwrap()  # anything else is not a refusal: the batch goes back
+        kept.extend(m for m in moves if m.open.index not in refused)
+        _write(conn, w.clock, kept)
+
+    transfers = [m.transfer for m in with_money if m.transfer is not None]
+    create_transfers(w.session, w.clock, transfers, balances=w.balances, then=write)
+    return kept
 
 
-def _write(session: Session, clock: Clock, moves: list[_Move]) -> None:
+def _write(conn: Connection, clock: Clock, moves: list[_Move]) -> None:
     """The wave's transactions, its new rounds, the changes of the others and the
-    transactions rolled back: one statement each."""
+    transactions rolled back: one statement each, queued in the caller's pipeline on
+    PostgreSQL (inline: nothing read back)."""
     if not moves:
         return
     now = clock.now()
@@ -1008,18 +1015,15 @@ def _write(session: Session, clock: Clock, moves: list[_Move]) -> None:
         for r in touched.values()
         if r.changed and not r.new
     ]  # fmt: skip
-    session.flush()  # anything pending of the unit of work goes first, on its own
-    conn = session.connection()
-    with pipelined(conn):  # sent together (inline: nothing read back)
-        if new:
-            conn.execute(insert(_rounds).inline(), new)
-        conn.execute(insert(_transactions).inline(), transactions)
-        if changed:
-            conn.execute(_UPDATE_ROUND, changed)
-        if undone:
-            conn.execute(
-                update(_transactions).where(_transactions.c.id.in_(undone)).values(rolled_back=True)
-            )
+    if new:
+        conn.execute(insert(_rounds).inline(), new)
+    conn.execute(insert(_transactions).inline(), transactions)
+    if changed:
+        conn.execute(_UPDATE_ROUND, changed)
+    if undone:
+        conn.execute(
+            update(_transactions).where(_transactions.c.id.in_(undone)).values(rolled_back=True)
+        )
 
 
 def _round_row(r: _Round) -> dict[str, object]:
