@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from croupier.core.players import activate_player, get_player
+from croupier.core.players.models import PlayerSession
 from croupier.kernel.clock import ManualClock
 from croupier.kernel.db import Database
 from croupier.products.sportsbook import exposure
@@ -115,6 +117,27 @@ def test_a_session_ended_after_a_bet_places_no_more_and_moves_nothing(
     client.headers.update(logged_in(client))
     assert len(client.get(f"{API}/bets").json()) == 1
     assert client.get("/api/v1/me").json()["balance"]["available"] == 90 * UNIT
+
+
+def test_a_bet_and_a_refused_slip_each_move_their_session_s_clock(
+    world: tuple[TestClient, Fixture, dict[str, str]], db: Database, clock: ManualClock
+) -> None:
+    """The session's use is written with the bet's rows (in the ledger's write pipeline on
+    PostgreSQL) and, for a slip refused before any hold, when the unit of work commits."""
+    client, fx, _ = world
+
+    def last_seen() -> datetime:
+        with db.read_only() as s:
+            return s.scalars(select(PlayerSession.last_seen_at)).one()
+
+    clock.advance(timedelta(minutes=10))
+    assert client.post(f"{API}/bets", json=slip(fx)).status_code == 201
+    assert last_seen() == clock.now()
+    clock.advance(timedelta(minutes=10))
+    refused = client.post(f"{API}/bets", json=slip(fx, id="slip-2", prices={fx.sel("1"): "3"}))
+    assert_problem(refused, 409, "sportsbook.odds_changed")
+    assert last_seen() == clock.now()
+    assert len(client.get(f"{API}/bets").json()) == 1
 
 
 def test_a_trader_suspends_overrides_settles_corrects_and_voids(

@@ -30,6 +30,7 @@ from croupier.core.players.service import (
     session_started_at,
     status_history,
     unlock_player,
+    write_sessions_used,
 )
 
 __all__ = [
@@ -60,4 +61,5 @@ __all__ = [
     "session_started_at",
     "status_history",
     "unlock_player",
+    "write_sessions_used",
 ]

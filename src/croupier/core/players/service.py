@@ -12,7 +12,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from argon2 import PasswordHasher
@@ -53,6 +53,7 @@ from croupier.kernel.credentials import (
     verify_password,
     verify_totp,
 )
+from croupier.kernel.db import one_of, read_together
 from croupier.kernel.errors import DomainError, InvalidRequest
 from croupier.kernel.events import publish
 from croupier.kernel.ids import new_id
@@ -942,9 +943,10 @@ def authenticate_sessions(
     update for all of them, when the unit of work commits)."""
     digests = [token_digest(token) for token in tokens]
     conn = session.connection()
-    rows = {
-        row.token_hash: row
-        for row in conn.execute(
+    # Sent with read_together: a unit of work's first statement carries its BEGIN along.
+    (read,) = read_together(
+        conn,
+        [
             select(
                 _sessions.c.id,
                 _sessions.c.token_hash,
@@ -959,9 +961,10 @@ def authenticate_sessions(
                 Player.currency,
             )
             .join(Player, Player.id == _sessions.c.player_id)
-            .where(_sessions.c.token_hash.in_(sorted(set(digests))))
-        )
-    }
+            .where(one_of(conn, _sessions.c.token_hash, digests, name="digests"))
+        ],
+    )
+    rows = {row.token_hash: row for row in read}
     now = clock.now()
     found: list[AuthenticatedPlayer | DomainError] = []
     used: set[str] = set()
@@ -981,7 +984,9 @@ def authenticate_sessions(
                 brand_id=row.brand_id,
                 session_id=row.id,
                 jurisdiction=row.jurisdiction,
-                mfa_verified_at=row.mfa_verified_at,
+                mfa_verified_at=(
+                    None if row.mfa_verified_at is None else row.mfa_verified_at.astimezone(UTC)
+                ),
                 cash_account_id=row.cash_account_id,
                 currency=row.currency,
             )
@@ -999,7 +1004,10 @@ _SESSIONS_USED = "players.sessions_used"
 
 
 @event.listens_for(Session, "before_commit")
-def _record_sessions_used(session: Session) -> None:
+def write_sessions_used(session: Session) -> None:
+    """Write the use of the sessions this unit of work authenticated so far (one statement,
+    nothing read back). Runs when the unit of work commits; a batch may call it earlier, to
+    send it with writes of its own (the sportsbook's bets go in the ledger's pipeline)."""
     used: dict[str, datetime] | None = session.info.pop(_SESSIONS_USED, None)
     if used:
         session.connection().execute(

@@ -20,26 +20,27 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from threading import Event
-from typing import cast
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from croupier.core.players import get_player
+from croupier.core.players import get_player, write_sessions_used
 from croupier.core.players.errors import PlayerNotFound
 from croupier.core.players.models import Player
 from croupier.core.wallet import (
     AccountKind,
     NewTransfer,
     TransferKind,
+    TransferResult,
     create_transfers,
     platform_account_id,
 )
 from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
-from croupier.kernel.db import Database, pipelined
+from croupier.kernel.db import AnySelect, Database, one_of, read_together
 from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import is_valid_caller_id, new_id
 from croupier.kernel.jurisdictions import Product
@@ -49,7 +50,7 @@ from croupier.policy.compliance.geo import Geolocation
 from croupier.policy.compliance.registers import Registers
 from croupier.products.sportsbook import bet_builder, errors, exposure
 from croupier.products.sportsbook import bets as bet_math
-from croupier.products.sportsbook.catalogue import odds_text, offered, parse_odds
+from croupier.products.sportsbook.catalogue import odds_text, parse_odds
 from croupier.products.sportsbook.models import (
     Bet,
     BetLeg,
@@ -147,24 +148,31 @@ def _house(session: Session, clock: Clock, currency: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Leg:
-    selection: Selection
-    market: Market
-    event: SportEvent
+    """What placing reads of a selection, its market and its event (one row of
+    :func:`_selections_query`)."""
+
+    selection_id: str
+    odds: str  # offered: the trader's override, else the computed price (exact text)
+    market_id: str
+    market_status: str
+    in_play: bool
+    liability_limit: int
+    event_id: str
+    event_status: str
+    starts_at: datetime
     price: Fraction
 
 
 def _takes_bets(leg: _Leg, now: datetime) -> None:
     """GLI-33 / AGCO 4.25: no bet on a pre-match market once the event has started, none on
     a suspended or closed market."""
-    if leg.market.status != MarketStatus.OPEN:
-        raise errors.MarketNotOpen(f"The market is {leg.market.status}.", market_id=leg.market.id)
-    if leg.event.status in (EventStatus.ENDED, EventStatus.CANCELLED, EventStatus.SUSPENDED):
-        raise errors.MarketNotOpen(f"The event is {leg.event.status}.", market_id=leg.market.id)
-    if not leg.market.in_play and (
-        now >= leg.event.starts_at or leg.event.status != EventStatus.NOT_STARTED
-    ):
-        raise errors.EventStarted(market_id=leg.market.id)
-    if leg.market.in_play and leg.event.status != EventStatus.LIVE:
+    if leg.market_status != MarketStatus.OPEN:
+        raise errors.MarketNotOpen(f"The market is {leg.market_status}.", market_id=leg.market_id)
+    if leg.event_status in (EventStatus.ENDED, EventStatus.CANCELLED, EventStatus.SUSPENDED):
+        raise errors.MarketNotOpen(f"The event is {leg.event_status}.", market_id=leg.market_id)
+    if not leg.in_play and (now >= leg.starts_at or leg.event_status != EventStatus.NOT_STARTED):
+        raise errors.EventStarted(market_id=leg.market_id)
+    if leg.in_play and leg.event_status != EventStatus.LIVE:
         raise errors.MarketNotOpen("The market opens when the event is live.")
 
 
@@ -186,11 +194,11 @@ def _legs_of(loaded: Mapping[str, _Leg], selection_ids: tuple[str, ...]) -> list
 def _check_prices(legs: list[_Leg], seen: dict[str, str], policy: OddsPolicy) -> None:
     changed = {}
     for leg in legs:
-        saw = seen.get(leg.selection.id)
+        saw = seen.get(leg.selection_id)
         if saw is None:
             raise errors.InvalidBet("Send the price you saw for every selection.")
         if parse_odds(saw) != leg.price:
-            changed[leg.selection.id] = (parse_odds(saw), leg.price)
+            changed[leg.selection_id] = (parse_odds(saw), leg.price)
     if not changed or policy is OddsPolicy.ANY:
         return
     if policy is OddsPolicy.HIGHER and all(now > was for was, now in changed.values()):
@@ -224,7 +232,7 @@ def _plan(
     builder (one event) is priced from the joint distribution (``bet_builder``); its price
     seen is sent as ``prices["bet_builder"]``. Other multiples take one selection per event."""
     if kind == bet_builder.KIND:
-        quoted = bet_builder.price(session, tuple(leg.selection.id for leg in legs))
+        quoted = bet_builder.price(session, tuple(leg.selection_id for leg in legs))
         if seen is not None and policy is not OddsPolicy.ANY:
             saw = seen.get(bet_builder.KIND)
             if saw is None:
@@ -237,7 +245,7 @@ def _plan(
                     "The bet builder's price changed.", prices={bet_builder.KIND: str(quoted.odds)}
                 )
         return _Plan(bet_builder.KIND, 1, quoted.odds.value)
-    if len(legs) > 1 and len({leg.event.id for leg in legs}) != len(legs):
+    if len(legs) > 1 and len({leg.event_id for leg in legs}) != len(legs):
         raise errors.RelatedSelections()
     if seen is not None:
         _check_prices(legs, seen, policy)
@@ -252,7 +260,7 @@ def max_stake_per_line(
     selection over what one unit of stake could win, times the player's stake factor."""
     if potential_per_unit <= lines:
         return MAX_AMOUNT
-    held = exposure.open_liability(session, (leg.selection.id for leg in legs))
+    held = exposure.open_liability(session, (leg.selection_id for leg in legs))
     return _most_per_line(legs, lines, potential_per_unit, held, _stake_factor(session, player_id))
 
 
@@ -266,7 +274,7 @@ def _most_per_line(
     """:func:`max_stake_per_line` from the liability ``held`` on each selection."""
     if potential_per_unit <= lines:
         return MAX_AMOUNT
-    room = min(leg.market.liability_limit - held.get(leg.selection.id, 0) for leg in legs)
+    room = min(leg.liability_limit - held.get(leg.selection_id, 0) for leg in legs)
     per_unit_win = potential_per_unit - lines  # winnings per unit staked on each line
     return max(0, int(Fraction(max(room, 0)) / per_unit_win * factor))
 
@@ -412,16 +420,22 @@ def _place_round(
             live.append(i)
         else:
             results[i] = invalid
-    for i, bet in _existing_bets(session, {i: slips[i] for i in live}).items():
-        results[i] = (bet_view(session, bet), False)
+    if not live:
+        return []
+    reads = _read_round(session, [slips[i] for i in live])
+    for i in live:
+        bet_id = reads.existing.get((slips[i].player_id, slips[i].request.client_id))
+        if bet_id is not None:  # a retry: the bet placed with this id
+            bet = session.get(Bet, bet_id)
+            assert bet is not None
+            results[i] = (bet_view(session, bet), False)
     live = [i for i in live if results[i] is None]
     now = clock.now()
-    loaded = _load_selections(session, {sid for i in live for sid in slips[i].request.selections})
     candidates: list[_Candidate] = []
     for i in live:
         request = slips[i].request
         try:
-            legs = _legs_of(loaded, request.selections)
+            legs = _legs_of(reads.legs, request.selections)
             for leg in legs:
                 _takes_bets(leg, now)
             plan = _plan(session, request.kind, legs, request.prices, request.odds_policy)
@@ -429,16 +443,10 @@ def _place_round(
             results[i] = refusal
             continue
         candidates.append(_Candidate(i, legs, plan, stake=request.stake_per_line * plan.lines))
-    players = {
-        slip.player_id: (slip.cash_account_id, slip.currency)
-        for slip in (slips[c.index] for c in candidates)
-        if slip.cash_account_id is not None and slip.currency is not None
-    }
-    players |= _players(session, {slips[c.index].player_id for c in candidates} - set(players))
     allowed = []
     for c in candidates:
         slip = slips[c.index]
-        player = players.get(slip.player_id)
+        player = reads.players.get(slip.player_id)
         if player is None:
             results[c.index] = PlayerNotFound(
                 f"No player {slip.player_id!r}.", player_id=slip.player_id
@@ -463,72 +471,114 @@ def _place_round(
             continue
         c.cash_account_id, c.currency = player
         allowed.append(c)
-    deferred, holding = _within_limits(session, slips, allowed, results)
-    placed = _hold_stakes(session, clock, holding, results)
-    _write_bets(session, slips, placed, results, now, in_play_delay)
+    deferred, holding = _within_limits(slips, allowed, reads, results)
+    _hold_and_write(session, clock, slips, holding, results, now, in_play_delay)
     return deferred
 
 
-def _existing_bets(session: Session, slips: dict[int, Slip]) -> dict[int, Bet]:
-    """The bets already placed with these slips' ids (a retry), by the slip's index."""
-    if not slips:
-        return {}
-    wanted = {(slip.player_id, slip.request.client_id): i for i, slip in slips.items()}
-    rows = (
-        session.connection()
-        .execute(
-            select(Bet.id, Bet.player_id, Bet.client_id).where(
-                Bet.player_id.in_(sorted({p for p, _ in wanted})),
-                Bet.client_id.in_(sorted({c for _, c in wanted})),
+@dataclass(frozen=True, slots=True)
+class _RoundReads:
+    """What a round of slips reads before it decides, in one round trip."""
+
+    existing: dict[tuple[str, str], str]  # (player, the slip's id) → the bet placed with it
+    legs: dict[str, _Leg]
+    held: dict[str, int]  # selection → what its open bets could win beyond their stakes
+    factors: dict[str, Fraction]  # player → a trader's stake factor (1 when none)
+    players: dict[str, tuple[str, str]]  # player → cash account and currency
+
+
+def _read_round(session: Session, slips: Sequence[Slip]) -> _RoundReads:
+    """The bets already placed with the slips' ids (retries), their selections with markets
+    and events, the selections' exposure, the players' stake factors and, for a slip that
+    does not carry them, the player's cash account: one statement each, sent together
+    (``read_together``)."""
+    conn = session.connection()
+    player_ids = {slip.player_id for slip in slips}
+    selection_ids = {sid for slip in slips for sid in slip.request.selections}
+    unknown = {s.player_id for s in slips if s.cash_account_id is None or s.currency is None}
+    statements: list[AnySelect] = [
+        select(Bet.id, Bet.player_id, Bet.client_id).where(
+            one_of(conn, Bet.player_id, player_ids, name="player_ids"),
+            one_of(conn, Bet.client_id, {s.request.client_id for s in slips}, name="client_ids"),
+        ),
+        _selections_query(conn, selection_ids),
+        exposure.liability_query(conn, selection_ids),
+        select(PlayerStakeFactor.player_id, PlayerStakeFactor.factor).where(
+            one_of(conn, PlayerStakeFactor.player_id, player_ids, name="player_ids")
+        ),
+    ]
+    if unknown:
+        statements.append(
+            select(Player.id, Player.cash_account_id, Player.currency).where(
+                one_of(conn, Player.id, unknown, name="player_ids")
             )
         )
-        .all()
+    bets, selections, held, factors, *accounts = read_together(conn, statements)
+    players = {
+        slip.player_id: (slip.cash_account_id, slip.currency)
+        for slip in slips
+        if slip.cash_account_id is not None and slip.currency is not None
+    }
+    for rows in accounts:
+        players |= {row.id: (row.cash_account_id, row.currency) for row in rows}
+    return _RoundReads(
+        existing={(row.player_id, row.client_id): row.id for row in bets},
+        legs=_legs_from(selections),
+        held={row.selection_id: int(row.open_liability) for row in held},
+        factors={row.player_id: Fraction(Decimal(row.factor)) for row in factors},
+        players=players,
     )
-    found = {}
-    for bet_id, player_id, client_id in rows:
-        i = wanted.get((player_id, client_id))
-        if i is not None:
-            bet = session.get(Bet, bet_id)
-            assert bet is not None
-            found[i] = bet
-    return found
+
+
+def _selections_query(conn: Connection, selection_ids: Iterable[str]) -> AnySelect:
+    """The selections with what placing reads of their markets and events."""
+    return (
+        select(
+            Selection.id,
+            func.coalesce(Selection.odds_override, Selection.odds).label("odds"),
+            Market.id.label("market_id"),
+            Market.status.label("market_status"),
+            Market.in_play,
+            Market.liability_limit,
+            SportEvent.id.label("event_id"),
+            SportEvent.status.label("event_status"),
+            SportEvent.starts_at,
+        )
+        .join(Market, Market.id == Selection.market_id)
+        .join(SportEvent, SportEvent.id == Market.event_id)
+        .where(one_of(conn, Selection.id, selection_ids, name="selection_ids"))
+    )
+
+
+def _legs_from(rows: Iterable[Any]) -> dict[str, _Leg]:
+    return {
+        row.id: _Leg(
+            row.id,
+            row.odds,
+            row.market_id,
+            row.market_status,
+            bool(row.in_play),
+            int(row.liability_limit),
+            row.event_id,
+            row.event_status,
+            row.starts_at,
+            parse_odds(row.odds),
+        )
+        for row in rows
+    }
 
 
 def _load_selections(session: Session, selection_ids: set[str]) -> dict[str, _Leg]:
     if not selection_ids:
         return {}
-    rows = session.execute(
-        select(Selection, Market, SportEvent)
-        .join(Market, Market.id == Selection.market_id)
-        .join(SportEvent, SportEvent.id == Market.event_id)
-        .where(Selection.id.in_(sorted(selection_ids)))
-    ).all()
-    return {
-        selection.id: _Leg(selection, market, event, parse_odds(offered(selection)))
-        for selection, market, event in rows
-    }
-
-
-def _players(session: Session, player_ids: set[str]) -> dict[str, tuple[str, str]]:
-    """Each player's cash account and currency."""
-    if not player_ids:
-        return {}
-    rows = (
-        session.connection()
-        .execute(
-            select(Player.id, Player.cash_account_id, Player.currency).where(
-                Player.id.in_(sorted(player_ids))
-            )
-        )
-        .all()
-    )
-    return {player_id: (account, currency) for player_id, account, currency in rows}
+    conn = session.connection()
+    return _legs_from(conn.execute(_selections_query(conn, selection_ids)))
 
 
 def _within_limits(
-    session: Session,
     slips: Sequence[Slip],
     candidates: list[_Candidate],
+    reads: _RoundReads,
     results: list[Placed | None],
 ) -> tuple[list[int], list[_Candidate]]:
     """The maximum stake of each slip, from the exposure written so far and this round's
@@ -539,16 +589,13 @@ def _within_limits(
     deferred slips' indexes and the candidates within their limits."""
     if not candidates:
         return [], []
-    held = exposure.open_liability(
-        session, {leg.selection.id for c in candidates for leg in c.legs}
-    )
-    factors = _stake_factors(session, {slips[c.index].player_id for c in candidates})
+    held, factors = reads.held, reads.factors
     added: dict[str, int] = {}
     waiting: set[str] = set()  # the selections of deferred slips: the later ones wait too
     deferred, within = [], []
     for c in candidates:
         request = slips[c.index].request
-        selections = [leg.selection.id for leg in c.legs]
+        selections = [leg.selection_id for leg in c.legs]
         if any(sid in waiting for sid in selections):
             deferred.append(c.index)
             waiting.update(selections)
@@ -566,60 +613,55 @@ def _within_limits(
             continue
         liability = int(c.plan.return_per_unit * request.stake_per_line) - c.stake
         for leg in c.legs:
-            added[leg.selection.id] = added.get(leg.selection.id, 0) + liability
+            added[leg.selection_id] = added.get(leg.selection_id, 0) + liability
         within.append(c)
     return deferred, within
 
 
-def _stake_factors(session: Session, player_ids: set[str]) -> dict[str, Fraction]:
-    rows = (
-        session.connection()
-        .execute(
-            select(PlayerStakeFactor.player_id, PlayerStakeFactor.factor).where(
-                PlayerStakeFactor.player_id.in_(sorted(player_ids))
-            )
-        )
-        .all()
-    )
-    return {player_id: Fraction(Decimal(factor)) for player_id, factor in rows}
-
-
-def _hold_stakes(
-    session: Session, clock: Clock, candidates: list[_Candidate], results: list[Placed | None]
-) -> list[tuple[_Candidate, str]]:
+def _hold_and_write(
+    session: Session,
+    clock: Clock,
+    slips: Sequence[Slip],
+    candidates: list[_Candidate],
+    results: list[Placed | None],
+    now: datetime,
+    in_play_delay: timedelta,
+) -> None:
     """Hold every candidate's stake in one ledger batch (pending transfers from the player's
-    cash to the house); a slip without the funds is refused. Returns the held ones with
-    their new bet ids."""
+    cash to the house); a slip without the funds is refused. The held ones' bets, their legs,
+    the exposure they add and the unit of work's sessions' use are written in the ledger's
+    own write pipeline (``then``): on PostgreSQL one round trip for all of it."""
     if not candidates:
-        return []
+        return
     bet_ids = [new_id("bet") for _ in candidates]
-    holds = create_transfers(
-        session,
-        clock,
-        [
-            NewTransfer(
-                id=hold_id_of(bet_id),
-                debit_account_id=c.cash_account_id,
-                credit_account_id=_house(session, clock, c.currency),
-                amount=c.stake,
-                currency=c.currency,
-                kind=TransferKind.PENDING,
-                code="bet",
-                reference=bet_id,
-            )
-            for c, bet_id in zip(candidates, bet_ids, strict=True)
-        ],
-    )
-    held = []
-    for c, bet_id, hold in zip(candidates, bet_ids, holds, strict=True):
-        if isinstance(hold.error, ledger_errors.InsufficientFunds):
-            results[c.index] = errors.InsufficientFunds()
-            continue
-        if hold.error is not None:  # refused by the ledger: nothing of it was written
-            results[c.index] = hold.error
-            continue
-        held.append((c, bet_id))
-    return held
+
+    def write(holds: list[TransferResult]) -> None:
+        placed = []
+        for c, bet_id, hold in zip(candidates, bet_ids, holds, strict=True):
+            if isinstance(hold.error, ledger_errors.InsufficientFunds):
+                results[c.index] = errors.InsufficientFunds()
+            elif hold.error is not None:  # refused by the ledger: nothing of it was written
+                results[c.index] = hold.error
+            else:
+                placed.append((c, bet_id))
+        _write_bets(session, slips, placed, results, now, in_play_delay)
+        write_sessions_used(session)
+
+    transfers = [
+        NewTransfer(
+            id=hold_id_of(bet_id),
+            debit_account_id=c.cash_account_id,
+            credit_account_id=_house(session, clock, c.currency),
+            amount=c.stake,
+            currency=c.currency,
+            kind=TransferKind.PENDING,
+            code="bet",
+            reference=bet_id,
+        )
+        for c, bet_id in zip(candidates, bet_ids, strict=True)
+    ]
+    session.flush()  # anything pending of the unit of work goes first, on its own
+    create_transfers(session, clock, transfers, then=write)
 
 
 def _write_bets(
@@ -630,7 +672,8 @@ def _write_bets(
     now: datetime,
     in_play_delay: timedelta,
 ) -> None:
-    """The bets, their legs and the exposure they add: one statement each."""
+    """The bets, their legs and the exposure they add: one statement each (queued in the
+    ledger's pipeline on PostgreSQL: nothing is read back)."""
     if not placed:
         return
     bets: list[dict[str, object]] = []
@@ -638,7 +681,7 @@ def _write_bets(
     deltas: dict[str, tuple[int, int]] = {}
     for c, bet_id in placed:
         slip = slips[c.index]
-        in_play = any(leg.market.in_play for leg in c.legs)
+        in_play = any(leg.in_play for leg in c.legs)
         status = (BetStatus.PENDING if in_play else BetStatus.ACCEPTED).value
         accept_at = now + in_play_delay if in_play else None
         potential = int(c.plan.return_per_unit * slip.request.stake_per_line)
@@ -651,7 +694,7 @@ def _write_bets(
                 "potential_return": potential, "settlement_version": 0, "cashed_out": 0,
             }
         )  # fmt: skip
-        taken = [(leg.selection.id, offered(leg.selection)) for leg in c.legs]
+        taken = [(leg.selection_id, leg.odds) for leg in c.legs]
         legs.extend({"bet_id": bet_id, "selection_id": sid, "odds": odds} for sid, odds in taken)
         exposure.add(deltas, exposure.of_bet((sid for sid, _ in taken), c.stake, potential, sign=1))
         view = BetView(
@@ -661,12 +704,10 @@ def _write_bets(
             void_reason=None, legs=tuple(LegView(sid, odds, None) for sid, odds in taken),
         )  # fmt: skip
         results[c.index] = (view, True)
-    session.flush()  # anything pending of the unit of work goes first, on its own
     conn = session.connection()
-    with pipelined(conn):  # the three are sent together (inline: nothing read back)
-        conn.execute(insert(_bets).inline(), bets)
-        conn.execute(insert(_legs).inline(), legs)
-        exposure.change(session, deltas)
+    conn.execute(insert(_bets).inline(), bets)
+    conn.execute(insert(_legs).inline(), legs)
+    exposure.change(session, deltas)
 
 
 _bets = cast(Table, Bet.__table__)
@@ -689,7 +730,7 @@ def accept_due_bets(session: Session, clock: Clock, *, limit: int = 500) -> int:
         try:
             loaded = _load_legs(session, tuple(leg.selection_id for leg in legs))
             for leg in loaded:
-                if leg.market.status != MarketStatus.OPEN:
+                if leg.market_status != MarketStatus.OPEN:
                     raise errors.MarketNotOpen("suspended during the in-play delay")
             _check_prices(
                 loaded, {leg.selection_id: leg.odds for leg in legs}, OddsPolicy(bet.odds_policy)
@@ -767,7 +808,7 @@ def quote(
         max_stake_per_line=max_stake_per_line(
             session, player_id, legs, plan.lines, plan.return_per_unit
         ),
-        prices={leg.selection.id: offered(leg.selection) for leg in legs},
+        prices={leg.selection_id: leg.odds for leg in legs},
     )
 
 

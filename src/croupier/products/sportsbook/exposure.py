@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Select, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from croupier.kernel.db import one_of
 from croupier.products.sportsbook.models import Bet, BetLeg, BetStatus, SelectionExposure
 
 _exposure = cast(Table, SelectionExposure.__table__)
@@ -62,18 +63,19 @@ def add(into: dict[str, tuple[int, int]], deltas: Mapping[str, tuple[int, int]])
         into[sid] = (was[0] + st, was[1] + li)
 
 
+def liability_query(conn: Connection, selection_ids: Iterable[str]) -> Select[str, int]:
+    """The kept liability of those of ``selection_ids`` with open bets (a selection without
+    a row has none)."""
+    return select(_exposure.c.selection_id, _exposure.c.open_liability).where(
+        one_of(conn, _exposure.c.selection_id, selection_ids, name="selection_ids")
+    )
+
+
 def open_liability(session: Session, selection_ids: Iterable[str]) -> dict[str, int]:
     """What open bets could win beyond their stakes on each selection (0 without bets)."""
     ids = sorted(set(selection_ids))
-    found = dict(
-        session.connection()
-        .execute(
-            select(_exposure.c.selection_id, _exposure.c.open_liability).where(
-                _exposure.c.selection_id.in_(ids)
-            )
-        )
-        .all()
-    )
+    conn = session.connection()
+    found = dict(conn.execute(liability_query(conn, ids)).tuples().all())
     return {sid: int(found.get(sid, 0)) for sid in ids}
 
 
@@ -106,4 +108,4 @@ def drift(session: Session) -> list[tuple[str, tuple[int, int], tuple[int, int]]
     ]
 
 
-__all__ = ["OPEN", "add", "change", "drift", "of_bet", "open_liability"]
+__all__ = ["OPEN", "add", "change", "drift", "liability_query", "of_bet", "open_liability"]
