@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import croupier
+from croupier.app.heap import freeze_long_lived
 from croupier.backoffice.gamecontrol.routes import router as game_control_router
 from croupier.backoffice.jurisdictions.routes import router as jurisdictions_router
 from croupier.backoffice.operators import authenticate_operator
@@ -276,6 +277,11 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
 
+def _warm_par_sheets() -> None:
+    warm_par_sheets()
+    freeze_long_lived("par sheets")
+
+
 def create_app(
     settings: Settings | None = None, database: Database | None = None, clock: Clock | None = None
 ) -> FastAPI:
@@ -316,7 +322,7 @@ def create_app(
         stop_jobs = threading.Event()
         feed_clients: list[HttpFeedClient] = []
         if settings.env is not Environment.TEST:
-            threading.Thread(target=warm_par_sheets, name="par-sheets", daemon=True).start()
+            threading.Thread(target=_warm_par_sheets, name="par-sheets", daemon=True).start()
             if settings.rgs_interrupted_check_seconds:
                 threading.Thread(
                     target=interrupted_rounds_loop,
@@ -402,6 +408,8 @@ def create_app(
                         name=name,
                         daemon=True,
                     ).start()
+        if settings.env is not Environment.TEST:
+            freeze_long_lived("start-up")  # full GC passes skip what lives as long as we do
         log.info(
             "app.started", env=settings.env.value, database=db.dialect, version=croupier.__version__
         )
