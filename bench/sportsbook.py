@@ -4,8 +4,9 @@ over WebSocket, each against a baseline measured in the same run.
 1. ``placement``: ``POST /api/v1/sportsbook/bets`` by P players already logged in (session
    tokens made beforehand, as a login makes them), over C keep-alive connections from a
    separate process; first closed-loop for S seconds (the most it does), then paced at
-   ``--rate`` bets/s for S seconds (the latency at the target rate, measured from each
-   request's scheduled time, so a stall is not hidden). Baseline: an unauthenticated no-op
+   ``--rate`` bets/s for S seconds, spread evenly (connection i sends i/C of an interval
+   after connection 0: arrivals do not come C at a time), the latency measured from each
+   request's scheduled time, so a stall is not hidden. Baseline: an unauthenticated no-op
    ``POST /bench/noop`` on the same server, closed-loop. A player sends at most 55 slips in
    the run (the rate limit is 60 a minute).
 2. ``settlement``: N open single bets on one market seeded straight into the tables (their
@@ -268,10 +269,11 @@ async def _connection(
     interval: float | None,
     latencies: list[float],
     statuses: dict[str, int],
+    start: float | None = None,
 ) -> int:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     done = 0
-    start = time.perf_counter()
+    start = time.perf_counter() if start is None else start
     try:
         for n, raw in enumerate(requests):
             due = start + n * interval if interval else time.perf_counter()
@@ -300,9 +302,19 @@ def _phase(
     interval = len(streams) / rate if rate else None
 
     async def run() -> int:
-        deadline = time.perf_counter() + seconds
+        now = time.perf_counter()
+        deadline = now + seconds
+        # Paced: connection i sends at start + i·interval/n, + interval, ...: the requests
+        # arrive evenly spread at the rate, as players' bets do, not all n at once.
+        n = len(streams)
+        starts: list[float | None] = [
+            now + 0.05 + i * interval / n if interval else None for i in range(n)
+        ]
         counts = await asyncio.gather(
-            *(_connection(port, s, deadline, interval, latencies, statuses) for s in streams)
+            *(
+                _connection(port, s, deadline, interval, latencies, statuses, at)
+                for s, at in zip(streams, starts, strict=True)
+            )
         )
         return sum(counts)
 

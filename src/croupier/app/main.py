@@ -32,6 +32,7 @@ from croupier.backoffice.players.routes import router as backoffice_players_rout
 from croupier.backoffice.rng.routes import router as rng_router
 from croupier.backoffice.sportsbook.routes import router as trading_router
 from croupier.core.players.routes import router as players_router
+from croupier.core.wallet import share_platform_accounts
 from croupier.core.wallet.routes import router as ledger_router
 from croupier.kernel.clock import Clock, clock_for
 from croupier.kernel.config import Environment, Settings, get_settings
@@ -304,6 +305,7 @@ def create_app(
             else None
         )
         dispatcher.install()
+        share_platform_accounts(db)  # the house accounts' ids, read once per process
         app.state.settings = settings
         app.state.database = db
         app.state.clock = app_clock

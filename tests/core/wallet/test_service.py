@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from croupier.core.wallet.models import AccountKind, TransferKind
 from croupier.core.wallet.service import (
@@ -21,6 +22,7 @@ from croupier.core.wallet.service import (
     open_account,
     platform_account,
     platform_account_id,
+    share_platform_accounts,
     sum_posted,
     sums_posted,
     transfer,
@@ -215,6 +217,43 @@ def test_platform_account_id_never_remembers_an_account_a_savepoint_took_back(db
         again = platform_account_id(s, clock, **spec)
     with db.read_only() as s:
         assert platform_account(s, clock, **spec).id == first == again
+
+
+def test_shared_platform_accounts_are_read_once_they_are_committed(db, clock):
+    """With ``share_platform_accounts``, a unit of work finds an account another one read
+    and committed without a statement; one read in a unit of work that rolled back, or
+    opened in one, is not shared."""
+    spec = {"kind": AccountKind.HOUSE, "currency_code": "EUR", "name": "shared"}
+    share_platform_accounts(db)
+
+    def statements_to_find() -> tuple[str, int]:
+        seen: list[str] = []
+
+        def note(*_args: object) -> None:
+            seen.append("statement")
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            with db.unit_of_work() as s:
+                found = platform_account_id(s, clock, **spec)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        return found, len(seen)
+
+    with db.unit_of_work() as s:  # opened here: not shared
+        opened = platform_account_id(s, clock, **spec)
+    def read_then_fail() -> None:
+        with db.unit_of_work() as s:
+            assert platform_account_id(s, clock, **spec) == opened
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):  # read, then rolled back
+        read_then_fail()
+    found, statements = statements_to_find()  # read and committed: shared from now on
+    assert (found, statements > 0) == (opened, True)
+    assert statements_to_find() == (opened, 0)
+    with db.read_only() as s:
+        assert platform_account(s, clock, **spec).id == opened
 
 
 def test_statement_lists_an_accounts_transfers_newest_first(db, clock, eur):

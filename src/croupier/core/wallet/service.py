@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, cast
 
 import psycopg
@@ -61,6 +61,7 @@ from croupier.core.wallet.models import (
     TransferKind,
 )
 from croupier.kernel.clock import Clock
+from croupier.kernel.db import Database, after_commit
 from croupier.kernel.ids import SYSTEM_ID_PREFIX, is_valid_caller_id, new_id
 from croupier.kernel.money import MAX_AMOUNT, Money, currency
 
@@ -294,18 +295,25 @@ def platform_account(
 
 
 _PLATFORM_ACCOUNT_IDS = "ledger.platform_account_ids"
+# The platform accounts whose opening has committed, shared by every session of a Database
+# (``Database.session_info``): an account is never deleted and never changes its id.
+_COMMITTED_PLATFORM_ACCOUNTS = "ledger.committed_platform_accounts"
 
 
 def platform_account_id(
     session: Session, clock: Clock, *, kind: AccountKind, currency_code: str, name: str
 ) -> str:
-    """:func:`platform_account`'s id, read once per unit of work: a batch of calls sharing
-    one transaction (group commit) reads it once. Only an account that was there before is
-    remembered; one opened here is not, since the savepoint of the call that opened it may
+    """:func:`platform_account`'s id, read once per process: once a unit of work that read it
+    has committed, every session of the same ``Database`` finds it without a read (every
+    batch of bets needs the house account). Until then it is read once per unit of work. One
+    opened here is remembered by neither, since the savepoint of the call that opened it may
     still roll it back."""
     known: dict[tuple[str, str, str], str] = session.info.setdefault(_PLATFORM_ACCOUNT_IDS, {})
+    committed: dict[tuple[str, str, str], str] | None = session.info.get(
+        _COMMITTED_PLATFORM_ACCOUNTS
+    )
     key = (kind.value, currency_code, name)
-    account_id = known.get(key)
+    account_id = known.get(key) or (committed.get(key) if committed is not None else None)
     if account_id is None:
         existing = find_platform_account(session, kind=kind, currency_code=currency_code, name=name)
         if existing is None:
@@ -313,7 +321,15 @@ def platform_account_id(
                 session, clock, kind=kind, currency_code=currency_code, name=name
             ).id
         account_id = known[key] = existing.id
+        if committed is not None:  # what this unit of work read, once it has committed
+            after_commit(session, partial(committed.__setitem__, key, account_id))
     return account_id
+
+
+def share_platform_accounts(database: Database) -> None:
+    """Let every session of ``database`` find committed platform accounts' ids without a
+    read (:func:`platform_account_id`)."""
+    database.session_info.setdefault(_COMMITTED_PLATFORM_ACCOUNTS, {})
 
 
 def get_account(session: Session, account_id: str) -> Account:
