@@ -10,7 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from croupier.core.wallet.models import LedgerAccount
-from croupier.kernel.db import after_commit, create_database_engine, normalize_database_url
+from croupier.kernel.db import (
+    after_commit,
+    create_database_engine,
+    insert_rows,
+    normalize_database_url,
+)
 from croupier.kernel.models import OutboxEvent
 
 
@@ -282,3 +287,42 @@ def test_a_read_connection_back_from_work_moments_ago_is_not_pinged(
         assert _read_backend_pid(database) != first
     finally:
         database.dispose()
+
+
+# -- insert_rows ----------------------------------------------------------------------------
+
+
+def _outbox_rows(*ids: str, at: datetime) -> list[dict[str, object]]:
+    return [
+        {"id": i, "type": "test.rows", "payload": "{}", "occurred_at": at, "delivered_at": None,
+         "attempts": n, "last_error": None if n % 2 else f"error {n}"}
+        for n, i in enumerate(ids)
+    ]  # fmt: skip
+
+
+def test_insert_rows_writes_every_row_with_its_values(db):
+    """One statement of arrays on PostgreSQL, an executemany on SQLite: the same rows read
+    back, a null a null and an instant the same instant, for any number of rows."""
+    at = datetime(2026, 5, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
+    table = OutboxEvent.__table__
+    with db.unit_of_work() as s:
+        insert_rows(s.connection(), table, _outbox_rows("a", "b", "c", at=at))
+        insert_rows(s.connection(), table, _outbox_rows("d", at=at))
+        insert_rows(s.connection(), table, [])
+    with db.read_only() as s:
+        rows = s.execute(
+            select(OutboxEvent.id, OutboxEvent.occurred_at, OutboxEvent.delivered_at,
+                   OutboxEvent.attempts, OutboxEvent.last_error).order_by(OutboxEvent.id)
+        ).all()  # fmt: skip
+    assert [tuple(r) for r in rows] == [
+        ("a", at, None, 0, "error 0"), ("b", at, None, 1, None), ("c", at, None, 2, "error 2"),
+        ("d", at, None, 0, "error 0"),
+    ]  # fmt: skip
+
+
+def test_insert_rows_refused_by_a_constraint_raises_and_writes_nothing(db):
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    _write_outbox_events(db, _outbox_event("taken", at))
+    with pytest.raises(IntegrityError), db.unit_of_work() as s:
+        insert_rows(s.connection(), OutboxEvent.__table__, _outbox_rows("new", "taken", at=at))
+    assert _outbox_count(db) == 1

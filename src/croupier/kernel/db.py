@@ -12,7 +12,7 @@ row unchanged lock it with ``SELECT ... FOR UPDATE`` in a fixed order.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -24,10 +24,12 @@ from sqlalchemy import (
     DateTime,
     MetaData,
     String,
+    Table,
     any_,
     bindparam,
     create_engine,
     event,
+    insert,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine, make_url
@@ -354,6 +356,40 @@ def read_together(conn: Connection, statements: Sequence[AnySelect]) -> list[lis
             cursor.execute(compiled.string, params)
             cursors.append(cursor)
     return [cursor.fetchall() for cursor in cursors]
+
+
+_ARRAY_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (mappings with the same keys, columns of ``table``), nothing read
+    back. On PostgreSQL with the sync driver one statement whose values go as one binary
+    array per column (``INSERT … SELECT * FROM unnest(…)``): its text is the same for any
+    number of rows, so the server plans it once per connection, and the driver sends one
+    message where an executemany sends one per row (inside a pipeline, each costs this
+    thread work). The values are the driver's: no SQLAlchemy type processing is applied.
+    Elsewhere (SQLite) an executemany."""
+    if not rows:
+        return
+    driver = conn.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        conn.execute(insert(table), list(rows))
+        return
+    names = tuple(rows[0])
+    key = (table.name, names)
+    sql = _ARRAY_INSERTS.get(key)
+    if sql is None:
+        quote = conn.dialect.identifier_preparer.quote
+        casts = ", ".join(f"%b::{table.c[n].type.compile(dialect=conn.dialect)}[]" for n in names)
+        columns = ", ".join(quote(n) for n in names)
+        sql = _ARRAY_INSERTS[key] = (
+            f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({casts})"
+        )
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(sql, [[row[n] for row in rows] for n in names])
+    except psycopg.Error as exc:  # as SQLAlchemy's error of its kind (outside a pipeline)
+        raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
 
 def null_pool_engine(url: str) -> Engine:

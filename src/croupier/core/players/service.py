@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
+import psycopg
 from argon2 import PasswordHasher
 from sqlalchemy import Row, Table, bindparam, delete, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -1009,13 +1010,26 @@ def write_sessions_used(session: Session) -> None:
     nothing read back). Runs when the unit of work commits; a batch may call it earlier, to
     send it with writes of its own (the sportsbook's bets go in the ledger's pipeline)."""
     used: dict[str, datetime] | None = session.info.pop(_SESSIONS_USED, None)
-    if used:
-        session.connection().execute(
-            _TOUCH_SESSION, [{"session_id": sid, "seen": at} for sid, at in sorted(used.items())]
-        )
+    if not used:
+        return
+    conn = session.connection()
+    driver = conn.connection.driver_connection
+    if isinstance(driver, psycopg.Connection):  # one message, whatever the number of rows
+        ids = sorted(used)
+        with driver.cursor() as cursor:
+            cursor.execute(_TOUCH_SESSIONS_POSTGRESQL, (ids, [used[sid] for sid in ids]))
+        return
+    conn.execute(
+        _TOUCH_SESSION, [{"session_id": sid, "seen": at} for sid, at in sorted(used.items())]
+    )
 
 
 _sessions = cast(Table, PlayerSession.__table__)
+_TOUCH_SESSIONS_POSTGRESQL = """
+UPDATE player_sessions AS s SET last_seen_at = u.seen
+  FROM unnest(%b::varchar[], %b::timestamptz[]) AS u(id, seen)
+ WHERE s.id = u.id
+"""
 _TOUCH_SESSION = (
     update(_sessions)
     .where(_sessions.c.id == bindparam("session_id"))

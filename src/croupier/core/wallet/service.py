@@ -36,7 +36,6 @@ from sqlalchemy import (
     case,
     false,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -61,7 +60,7 @@ from croupier.core.wallet.models import (
     TransferKind,
 )
 from croupier.kernel.clock import Clock
-from croupier.kernel.db import Database, after_commit
+from croupier.kernel.db import Database, after_commit, insert_rows
 from croupier.kernel.ids import SYSTEM_ID_PREFIX, is_valid_caller_id, new_id
 from croupier.kernel.money import MAX_AMOUNT, Money, currency
 
@@ -1218,8 +1217,7 @@ def _write(conn: Connection, batch: _Batch) -> None:
             )
         else:
             resolved.append({"b_id": pid, "b_status": st.status.value, "b_by": st.resolved_by})
-    if new_pending:
-        conn.execute(insert(_pending), new_pending)
+    insert_rows(conn, _pending, new_pending)
     driver = _psycopg(conn)
     if resolved and driver is not None:
         # One statement for all of them (a settlement resolves 100,000 holds at once).

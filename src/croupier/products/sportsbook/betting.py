@@ -23,7 +23,7 @@ from threading import Event
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.orm import Session
 
 from croupier.core.players import get_player, write_sessions_used
@@ -40,7 +40,7 @@ from croupier.core.wallet import (
 from croupier.core.wallet import errors as ledger_errors
 from croupier.kernel.audit import record_event
 from croupier.kernel.clock import Clock
-from croupier.kernel.db import AnySelect, Database, one_of, read_together
+from croupier.kernel.db import AnySelect, Database, insert_rows, one_of, read_together
 from croupier.kernel.errors import DomainError
 from croupier.kernel.ids import is_valid_caller_id, new_id
 from croupier.kernel.jurisdictions import Product
@@ -705,8 +705,8 @@ def _write_bets(
         )  # fmt: skip
         results[c.index] = (view, True)
     conn = session.connection()
-    conn.execute(insert(_bets).inline(), bets)
-    conn.execute(insert(_legs).inline(), legs)
+    insert_rows(conn, _bets, bets)
+    insert_rows(conn, _legs, legs)
     exposure.change(session, deltas)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Connection, Select, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -36,6 +37,17 @@ def change(session: Session, deltas: Mapping[str, tuple[int, int]]) -> None:
     if not rows:
         return
     conn: Connection = session.connection()
+    driver = conn.connection.driver_connection
+    if isinstance(driver, psycopg.Connection):  # one message, whatever the number of rows
+        with driver.cursor() as cursor:
+            cursor.execute(
+                _CHANGE_POSTGRESQL,
+                [
+                    [row[name] for row in rows]
+                    for name in ("selection_id", "open_stakes", "open_liability")
+                ],
+            )
+        return
     make = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
     stmt: Any = make(_exposure)
     conn.execute(
@@ -48,6 +60,15 @@ def change(session: Session, deltas: Mapping[str, tuple[int, int]]) -> None:
         ),
         rows,
     )
+
+
+_CHANGE_POSTGRESQL = """
+INSERT INTO sb_selection_exposure AS e (selection_id, open_stakes, open_liability)
+SELECT * FROM unnest(%b::varchar[], %b::bigint[], %b::bigint[])
+ON CONFLICT (selection_id) DO UPDATE
+   SET open_stakes = e.open_stakes + excluded.open_stakes,
+       open_liability = e.open_liability + excluded.open_liability
+"""
 
 
 def of_bet(
