@@ -5,20 +5,24 @@ Every refusal is checked for its own stable code and for having moved nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
+from croupier.core.wallet.errors import InsufficientFunds
 from croupier.core.wallet.models import AccountKind, TransferKind
 from croupier.core.wallet.service import (
+    LockedAhead,
     NewTransfer,
     TransferResult,
     create_transfers,
     expire_pending_transfers,
     get_balance,
     get_statement,
+    lock_ahead,
     open_account,
     platform_account,
     platform_account_id,
@@ -28,7 +32,7 @@ from croupier.core.wallet.service import (
     transfer,
 )
 from croupier.kernel.clock import ManualClock
-from croupier.kernel.db import Database
+from croupier.kernel.db import Database, read_together
 from croupier.kernel.money import MAX_AMOUNT
 from tests.core.wallet.ledger_fixtures import (
     account,
@@ -242,6 +246,7 @@ def test_shared_platform_accounts_are_read_once_they_are_committed(db, clock):
 
     with db.unit_of_work() as s:  # opened here: not shared
         opened = platform_account_id(s, clock, **spec)
+
     def read_then_fail() -> None:
         with db.unit_of_work() as s:
             assert platform_account_id(s, clock, **spec) == opened
@@ -254,6 +259,57 @@ def test_shared_platform_accounts_are_read_once_they_are_committed(db, clock):
     assert statements_to_find() == (opened, 0)
     with db.read_only() as s:
         assert platform_account(s, clock, **spec).id == opened
+
+
+def _ledger_statements(db: Database) -> tuple[list[str], Callable[[], None]]:
+    """The statements the engine runs from now on (SQLAlchemy's and the ledger's own SQL
+    sent through the driver are both seen on SQLite; on PostgreSQL only SQLAlchemy's)."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    return seen, lambda: event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_accounts_locked_ahead_serve_one_batch_then_it_locks_again(db, clock, eur):
+    """create_transfers(locked=...) takes the accounts and transfers read with the caller's
+    own statements (lock_ahead) instead of reading them; a second batch, or one the lock
+    does not cover, locks and reads as usual, and sees what the first one wrote."""
+    player, h = eur
+    [replayed] = submit(db, clock, bet("old", player, h, 10))
+    with db.unit_of_work() as s:
+        conn = s.connection()
+        ids = ["old", "new-1"]
+        accounts, transfers = read_together(conn, lock_ahead(conn, [player, h], ids))
+        locked = LockedAhead(frozenset([player, h]), frozenset(ids), accounts, transfers)
+        seen, stop = _ledger_statements(db)
+        try:
+            first = create_transfers(
+                s, clock, [bet("old", player, h, 10), bet("new-1", player, h, 900)], locked=locked
+            )
+            locks_taken = [
+                q for q in seen if "ledger_accounts.id" in q or "ledger_transfers.id" in q
+            ]
+            again = create_transfers(s, clock, [bet("new-2", player, h, 100)], locked=locked)
+            outside = create_transfers(
+                s, clock, [bet("new-3", player, h, 1)], locked=LockedAhead(
+                    frozenset([player]), frozenset(["new-3"]), accounts, []
+                ),
+            )  # fmt: skip
+        finally:
+            stop()
+    assert locked.used
+    assert locks_taken == []  # nothing read again for the first batch
+    assert first[0].replayed
+    assert first[0].transfer == replayed.transfer
+    assert first[1].ok
+    # The second batch read the balance the first wrote: 1,000 - 10 - 900 leaves 90.
+    assert isinstance(again[0].error, InsufficientFunds)
+    assert outside[0].ok  # the house was not locked ahead: read as usual
+    assert get_balance_of(db, player).posted == 1_000 - 10 - 900 - 1
+    assert_ledger_verifies(db)
 
 
 def test_statement_lists_an_accounts_transfers_newest_first(db, clock, eur):
@@ -651,3 +707,8 @@ def test_several_sums_in_one_statement_equal_each_sum_alone(db, clock):
         ]
         assert sums_posted(s, player, [], until=until) == []
     assert together == alone == [705, 70, 35, 170, 0]
+
+
+def get_balance_of(db: Database, account_id: str):  # type: ignore[no-untyped-def]
+    with db.read_only() as s:
+        return get_balance(s, account_id)

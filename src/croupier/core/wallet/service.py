@@ -60,7 +60,7 @@ from croupier.core.wallet.models import (
     TransferKind,
 )
 from croupier.kernel.clock import Clock
-from croupier.kernel.db import Database, after_commit, insert_rows
+from croupier.kernel.db import AnySelect, Database, after_commit, insert_rows, one_of
 from croupier.kernel.ids import SYSTEM_ID_PREFIX, is_valid_caller_id, new_id
 from croupier.kernel.money import MAX_AMOUNT, Money, currency
 
@@ -1043,6 +1043,61 @@ def _chains(transfers: Sequence[NewTransfer]) -> Iterator[range]:
         yield range(start, len(transfers))
 
 
+@dataclass(slots=True)
+class LockedAhead:
+    """Accounts locked and transfers read by a caller's own read, for one later
+    :func:`create_transfers` of the same unit of work (see :func:`lock_ahead`)."""
+
+    account_ids: frozenset[str]
+    transfer_ids: frozenset[str]
+    account_rows: list[Any]
+    transfer_rows: list[Any]
+    used: bool = False
+
+
+def lock_ahead(
+    conn: Connection, account_ids: Iterable[str], transfer_ids: Iterable[str]
+) -> list[AnySelect]:
+    """The two statements that :func:`create_transfers` begins with: lock these accounts
+    (sorted, ``FOR UPDATE``), then read the transfers that already have these ids. A caller
+    sends them with reads of its own (``read_together``: one round trip less) and passes
+    their rows as a :class:`LockedAhead` to ``create_transfers(locked=...)``. The server runs
+    a pipeline's statements in order, so the transfers are still read after the locks."""
+    a, t = _accounts.c, _transfers.c
+    locking = (
+        select(a.id, a.currency, a.debits_must_not_exceed_credits)
+        .add_columns(a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
+        .where(one_of(conn, a.id, account_ids, name="account_ids"))
+        .order_by(a.id)
+        .with_for_update()
+    )
+    reading = select(*(t[name] for name in _TRANSFER_COLUMNS)).where(
+        one_of(conn, t.id, transfer_ids, name="transfer_ids")
+    )
+    return [locking, reading]
+
+
+def _take_locked_ahead(
+    locked: LockedAhead | None, account_ids: set[str], transfer_ids: list[str]
+) -> tuple[dict[str, _AccountState], dict[str, Transfer]] | None:
+    """The accounts and transfers read ahead, if they cover this batch and were not used
+    yet (a second batch of the unit of work must read the balances the first one wrote)."""
+    wanted = set(transfer_ids)
+    if (
+        locked is None
+        or locked.used
+        or not account_ids <= locked.account_ids
+        or not wanted <= locked.transfer_ids
+    ):
+        return None
+    locked.used = True
+    accounts = {row[0]: _AccountState(*row) for row in locked.account_rows if row[0] in account_ids}
+    existing = {
+        row[0]: _transfer_from_tuple(row) for row in locked.transfer_rows if row[0] in wanted
+    }
+    return accounts, existing
+
+
 def create_transfers(
     session: Session,
     clock: Clock,
@@ -1051,6 +1106,7 @@ def create_transfers(
     allow_system: bool = False,
     balances: dict[str, Balance] | None = None,
     then: Callable[[list[TransferResult]], None] | None = None,
+    locked: LockedAhead | None = None,
 ) -> list[TransferResult]:
     """Apply a batch of transfers in the caller's transaction; one result per transfer.
 
@@ -1067,6 +1123,9 @@ def create_transfers(
     writes are still queued: on PostgreSQL the caller's own writes made in it reach the
     server in the same round trip. It must only write (a read there waits for the whole
     pipeline); whatever it raises rolls the caller's unit of work back with the batch.
+
+    ``locked``: the accounts locked and transfers read ahead (:func:`lock_ahead`); used if
+    they cover the batch, else the batch locks and reads as usual.
     """
     now = clock.now()
     n = len(transfers)
@@ -1095,7 +1154,10 @@ def create_transfers(
     account_ids.discard("")
     # The existing transfers are read after the locks: a concurrent batch with the same ids
     # touches the same accounts, so it has committed (and is visible) or has not started.
-    accounts, existing = _lock_accounts_and_load_transfers(conn, account_ids, [t.id for t in valid])
+    ahead = _take_locked_ahead(locked, account_ids, [t.id for t in valid])
+    accounts, existing = ahead or _lock_accounts_and_load_transfers(
+        conn, account_ids, [t.id for t in valid]
+    )
     pending_states = _load_pending_states(conn, pending_transfers)
     # Pending transfers that a non-pending row with the same id shadows are "not pending".
     existing_non_pending = _load_transfers(conn, pending_ids - pending_transfers.keys())

@@ -31,10 +31,12 @@ from croupier.core.players.errors import PlayerNotFound
 from croupier.core.players.models import Player
 from croupier.core.wallet import (
     AccountKind,
+    LockedAhead,
     NewTransfer,
     TransferKind,
     TransferResult,
     create_transfers,
+    lock_ahead,
     platform_account_id,
 )
 from croupier.core.wallet import errors as ledger_errors
@@ -395,6 +397,7 @@ class _Candidate:
     index: int
     legs: list[_Leg]
     plan: _Plan
+    bet_id: str
     stake: int = 0
     cash_account_id: str = ""
     currency: str = ""
@@ -422,7 +425,8 @@ def _place_round(
             results[i] = invalid
     if not live:
         return []
-    reads = _read_round(session, [slips[i] for i in live])
+    reads = _read_round(session, clock, [slips[i] for i in live])
+    bet_ids = dict(zip(live, reads.bet_ids, strict=True))
     for i in live:
         bet_id = reads.existing.get((slips[i].player_id, slips[i].request.client_id))
         if bet_id is not None:  # a retry: the bet placed with this id
@@ -442,7 +446,8 @@ def _place_round(
         except DomainError as refusal:
             results[i] = refusal
             continue
-        candidates.append(_Candidate(i, legs, plan, stake=request.stake_per_line * plan.lines))
+        stake = request.stake_per_line * plan.lines
+        candidates.append(_Candidate(i, legs, plan, bet_ids[i], stake=stake))
     allowed = []
     for c in candidates:
         slip = slips[c.index]
@@ -472,7 +477,7 @@ def _place_round(
         c.cash_account_id, c.currency = player
         allowed.append(c)
     deferred, holding = _within_limits(slips, allowed, reads, results)
-    _hold_and_write(session, clock, slips, holding, results, now, in_play_delay)
+    _hold_and_write(session, clock, slips, holding, results, now, in_play_delay, reads.locked)
     return deferred
 
 
@@ -481,18 +486,22 @@ class _RoundReads:
     """What a round of slips reads before it decides, in one round trip."""
 
     existing: dict[tuple[str, str], str]  # (player, the slip's id) → the bet placed with it
+    bet_ids: list[str]  # each slip's bet id if it is placed
+    locked: LockedAhead | None  # the stakes' accounts, locked in the same round trip
     legs: dict[str, _Leg]
     held: dict[str, int]  # selection → what its open bets could win beyond their stakes
     factors: dict[str, Fraction]  # player → a trader's stake factor (1 when none)
     players: dict[str, tuple[str, str]]  # player → cash account and currency
 
 
-def _read_round(session: Session, slips: Sequence[Slip]) -> _RoundReads:
+def _read_round(session: Session, clock: Clock, slips: Sequence[Slip]) -> _RoundReads:
     """The bets already placed with the slips' ids (retries), their selections with markets
     and events, the selections' exposure, the players' stake factors and, for a slip that
     does not carry them, the player's cash account: one statement each, sent together
-    (``read_together``)."""
+    (``read_together``). When every slip carries its cash account, the ledger's lock of the
+    stakes' accounts (the players' cash and the house) goes with them (``lock_ahead``)."""
     conn = session.connection()
+    bet_ids = [new_id("bet") for _ in slips]
     player_ids = {slip.player_id for slip in slips}
     selection_ids = {sid for slip in slips for sid in slip.request.selections}
     unknown = {s.player_id for s in slips if s.cash_account_id is None or s.currency is None}
@@ -507,22 +516,39 @@ def _read_round(session: Session, slips: Sequence[Slip]) -> _RoundReads:
             one_of(conn, PlayerStakeFactor.player_id, player_ids, name="player_ids")
         ),
     ]
+    accounts_ahead: frozenset[str] = frozenset()
     if unknown:
         statements.append(
             select(Player.id, Player.cash_account_id, Player.currency).where(
                 one_of(conn, Player.id, unknown, name="player_ids")
             )
         )
-    bets, selections, held, factors, *accounts = read_together(conn, statements)
+    else:
+        currencies = {s.currency for s in slips if s.currency is not None}
+        accounts_ahead = frozenset(
+            {s.cash_account_id for s in slips if s.cash_account_id is not None}
+            | {_house(session, clock, currency) for currency in currencies}
+        )
+        statements += lock_ahead(conn, accounts_ahead, map(hold_id_of, bet_ids))
+    rows = read_together(conn, statements)
+    bets, selections, held, factors = rows[:4]
+    accounts = rows[4:] if unknown else []
+    locked = (
+        None
+        if unknown
+        else LockedAhead(accounts_ahead, frozenset(map(hold_id_of, bet_ids)), rows[4], rows[5])
+    )
     players = {
         slip.player_id: (slip.cash_account_id, slip.currency)
         for slip in slips
         if slip.cash_account_id is not None and slip.currency is not None
     }
-    for rows in accounts:
-        players |= {row.id: (row.cash_account_id, row.currency) for row in rows}
+    for found in accounts:
+        players |= {row.id: (row.cash_account_id, row.currency) for row in found}
     return _RoundReads(
         existing={(row.player_id, row.client_id): row.id for row in bets},
+        bet_ids=bet_ids,
+        locked=locked,
         legs=_legs_from(selections),
         held={row.selection_id: int(row.open_liability) for row in held},
         factors={row.player_id: Fraction(Decimal(row.factor)) for row in factors},
@@ -626,6 +652,7 @@ def _hold_and_write(
     results: list[Placed | None],
     now: datetime,
     in_play_delay: timedelta,
+    locked: LockedAhead | None,
 ) -> None:
     """Hold every candidate's stake in one ledger batch (pending transfers from the player's
     cash to the house); a slip without the funds is refused. The held ones' bets, their legs,
@@ -633,7 +660,7 @@ def _hold_and_write(
     own write pipeline (``then``): on PostgreSQL one round trip for all of it."""
     if not candidates:
         return
-    bet_ids = [new_id("bet") for _ in candidates]
+    bet_ids = [c.bet_id for c in candidates]
 
     def write(holds: list[TransferResult]) -> None:
         placed = []
@@ -661,7 +688,7 @@ def _hold_and_write(
         for c, bet_id in zip(candidates, bet_ids, strict=True)
     ]
     session.flush()  # anything pending of the unit of work goes first, on its own
-    create_transfers(session, clock, transfers, then=write)
+    create_transfers(session, clock, transfers, then=write, locked=locked)
 
 
 def _write_bets(
