@@ -26,6 +26,7 @@ from functools import lru_cache, partial
 from typing import Any, cast
 
 import psycopg
+from psycopg import pq
 from sqlalchemy import (
     ColumnElement,
     String,
@@ -1384,7 +1385,10 @@ def _write_transfers_postgresql(
         await_only(_write_transfers_psycopg_async(driver, created, touched))
         return
     assert isinstance(driver, psycopg.Connection)
-    with driver.pipeline(), driver.cursor() as cur:
+    # Inside create_transfers' own pipeline, queued there: a nested pipeline block syncs
+    # with the server when it ends (a round trip in the middle of every batch).
+    in_pipeline = driver.pgconn.pipeline_status != pq.PipelineStatus.OFF
+    with nullcontext() if in_pipeline else driver.pipeline(), driver.cursor() as cur:
         if created:
             cur.execute(_INSERT_TRANSFERS_POSTGRESQL, _transfer_columns(created))
         cur.execute(_UPDATE_ACCOUNTS_POSTGRESQL, _account_columns(touched))
