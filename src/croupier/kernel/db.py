@@ -11,6 +11,7 @@ row unchanged lock it with ``SELECT ... FOR UPDATE`` in a fixed order.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -318,7 +319,8 @@ def one_of(
     return column.in_(sorted(values))
 
 
-_COMPILED: dict[Any, Compiled] = {}
+_COMPILED: dict[Any, tuple[Compiled, str]] = {}
+_TEXT_PARAMETER = re.compile(r"%\((\w+)\)s")
 # A SELECT of any columns, or a UNION of them.
 AnySelect = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
 
@@ -339,21 +341,25 @@ def read_together(conn: Connection, statements: Sequence[AnySelect]) -> list[lis
     with driver.pipeline():
         for statement in statements:
             key = statement._generate_cache_key()
-            compiled = _COMPILED.get(key.key) if key is not None else None
-            if compiled is None:
+            found = _COMPILED.get(key.key) if key is not None else None
+            if found is None:
                 # Made for its cache key: a later statement of the same shape (a key of
                 # equal ``key.key``) passes its own values through it.
-                compiled = statement.compile(dialect=conn.dialect, cache_key=key)
+                made = statement.compile(dialect=conn.dialect, cache_key=key)
+                # Parameters in the binary format: the text format quotes every element of
+                # an array parameter (the ids of a batch) in Python.
+                found = (made, _TEXT_PARAMETER.sub(r"%(\1)b", made.string))
                 if key is not None:
                     if len(_COMPILED) > 500:
                         _COMPILED.clear()
-                    _COMPILED[key.key] = compiled
+                    _COMPILED[key.key] = found
+            compiled, sql = found
             params = compiled.construct_params(
                 extracted_parameters=key.bindparams if key is not None else None,
                 escape_names=False,
             )
             cursor = driver.cursor(row_factory=namedtuple_row)
-            cursor.execute(compiled.string, params)
+            cursor.execute(sql, params)
             cursors.append(cursor)
     return [cursor.fetchall() for cursor in cursors]
 
