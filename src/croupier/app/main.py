@@ -358,7 +358,11 @@ def create_app(
         # Sportsbook bets likewise, each batch placed set-wise (one statement per table for
         # all its bets, one ledger batch for their stakes).
         app.state.sportsbook_batcher = bet_batcher(
-            db, app_clock, registers=registers, geolocation=geolocation
+            db,
+            app_clock,
+            registers=registers,
+            geolocation=geolocation,
+            token_players=app.state.sportsbook_token_players,
         )
         app.state.registration_admission = registration_admission(registers, geolocation)
         app.state.login_admission = login_admission(registers, geolocation)

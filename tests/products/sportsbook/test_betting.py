@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from croupier.core.wallet import get_balance, verify_ledger
 from croupier.core.wallet.models import LedgerTransfer
 from croupier.kernel.clock import ManualClock
-from croupier.kernel.db import Database
+from croupier.kernel.db import Database, read_together
 from croupier.policy.compliance.errors import SelfExcluded
 from croupier.policy.rg import service as rg
 from croupier.products.sportsbook import betting, catalogue, errors, exposure
@@ -488,3 +488,41 @@ def test_a_slip_refused_by_a_raised_check_is_answered_alone_in_its_batch(
     assert isinstance(answers[1], tuple)
     assert answers[1][1] is True
     assert footprint(db)[0] == 1
+
+
+def test_reads_made_ahead_serve_the_first_round_only_for_the_slips_they_were_made_for(
+    db: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``place_bets(ahead=...)`` takes a round's reads made by the caller (the route sends
+    them with the sessions' read) when they were made for its slips; for other slips it
+    reads again, and places them all the same."""
+    fx = fixture(db, clock)
+    ada = bettor(db, clock)
+
+    def slip(client_id: str) -> betting.Slip:
+        return betting.Slip(ada.id, _slip(fx, client_id), None, ada.cash_account_id, ada.currency)
+
+    with db.unit_of_work() as s:  # the house account is opened
+        betting.place_bets(s, clock, [slip("first")])
+    reads: list[int] = []
+    read_round = betting._read_round
+    monkeypatch.setattr(
+        betting,
+        "_read_round",
+        lambda *a: reads.append(1) or read_round(*a),  # type: ignore[func-returns-value]
+    )
+    placed = []
+    for made_for, sent in (("a", "a"), ("x", "b")):
+        reads.clear()
+        with db.unit_of_work() as s:
+            statements, finish = betting.round_reads(s, clock, [slip(made_for)])
+            ahead = finish(read_together(s.connection(), statements))
+            (answer,) = betting.place_bets(s, clock, [slip(sent)], ahead=ahead)
+        assert isinstance(answer, tuple)
+        assert answer[1]
+        placed.append((sent, len(reads)))
+    assert placed == [("a", 0), ("b", 1)]
+    with db.read_only() as s:
+        assert exposure.drift(s) == []
+        assert get_balance(s, ada.cash_account_id).available == 70 * UNIT
+        assert verify_ledger(s) == []

@@ -54,7 +54,7 @@ from croupier.kernel.credentials import (
     verify_password,
     verify_totp,
 )
-from croupier.kernel.db import one_of, read_together
+from croupier.kernel.db import AnySelect, one_of, read_together
 from croupier.kernel.errors import DomainError, InvalidRequest
 from croupier.kernel.events import publish
 from croupier.kernel.ids import new_id
@@ -942,10 +942,19 @@ def authenticate_sessions(
     one read of their sessions with their players, whatever their number. Each token
     gets its player or its refusal, in order; every live session's use moves its clock (one
     update for all of them, when the unit of work commits)."""
+    return authenticate_sessions_with(session, clock, tokens, ())[0]
+
+
+def authenticate_sessions_with(
+    session: Session, clock: Clock, tokens: Sequence[str], also: Sequence[AnySelect]
+) -> tuple[list[AuthenticatedPlayer | DomainError], list[list[Any]]]:
+    """:func:`authenticate_sessions`, with the caller's reads ``also`` sent in the same
+    round trip (``read_together``; they run after the sessions' read); returns their rows
+    too, in order."""
     digests = [token_digest(token) for token in tokens]
     conn = session.connection()
     # Sent with read_together: a unit of work's first statement carries its BEGIN along.
-    (read,) = read_together(
+    read, *extra = read_together(
         conn,
         [
             select(
@@ -962,7 +971,8 @@ def authenticate_sessions(
                 Player.currency,
             )
             .join(Player, Player.id == _sessions.c.player_id)
-            .where(one_of(conn, _sessions.c.token_hash, digests, name="digests"))
+            .where(one_of(conn, _sessions.c.token_hash, digests, name="digests")),
+            *also,
         ],
     )
     rows = {row.token_hash: row for row in read}
@@ -994,7 +1004,7 @@ def authenticate_sessions(
         )
     if used:
         session.info.setdefault(_SESSIONS_USED, {}).update(dict.fromkeys(used, now))
-    return found
+    return found, extra
 
 
 # The sessions' use is written when the unit of work commits, in one statement, as an ORM

@@ -13,7 +13,7 @@ accepted only if its markets are still open and its prices still acceptable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -331,6 +331,7 @@ def place_bets(
     in_play_delay: timedelta = timedelta(seconds=5),
     registers: Registers | None = None,
     geolocation: Geolocation | None = None,
+    ahead: RoundReads | None = None,
 ) -> list[Placed]:
     """:func:`place_bet` for many slips at once (a group commit of players' requests): one
     result per slip, in order, each the bet and whether it is new, or the refusal. A refused
@@ -343,7 +344,10 @@ def place_bets(
     (``may_bet``'s limits, an id sent twice) with the first one written. A slip whose maximum
     stake is exceeded only because of bets placed earlier in the same round on its selections
     waits for the next round, which reads the exposure again: a refusal is always against
-    what is written."""
+    what is written.
+
+    ``ahead``: the first round's reads, made by the caller (:func:`round_reads`) in a round
+    trip of its own reads; used if they cover that round's slips, else read again."""
     results: list[Placed | None] = [None] * len(slips)
     waiting = list(range(len(slips)))
     while waiting:
@@ -370,7 +374,9 @@ def place_bets(
             in_play_delay=in_play_delay,
             registers=registers,
             geolocation=geolocation,
+            ahead=ahead,
         )
+        ahead = None  # a later round reads what this one wrote
         waiting = sorted(deferred + later)
     answered = [placed for placed in results if placed is not None]
     if len(answered) != len(slips):  # every path answers; a slip left out is a bug
@@ -413,6 +419,7 @@ def _place_round(
     in_play_delay: timedelta,
     registers: Registers | None,
     geolocation: Geolocation | None,
+    ahead: RoundReads | None,
 ) -> list[int]:
     """Place the slips at ``indexes`` (one per player), writing each one's result; returns
     the slips that wait for the next round (see :func:`place_bets`)."""
@@ -425,8 +432,13 @@ def _place_round(
             results[i] = invalid
     if not live:
         return []
-    reads = _read_round(session, clock, [slips[i] for i in live])
-    bet_ids = dict(zip(live, reads.bet_ids, strict=True))
+    round_slips = [slips[i] for i in live]
+    reads = (
+        ahead
+        if ahead is not None and _covers(ahead, round_slips)
+        else _read_round(session, clock, round_slips)
+    )
+    bet_ids = {i: reads.bet_ids[slips[i].player_id, slips[i].request.client_id] for i in live}
     for i in live:
         bet_id = reads.existing.get((slips[i].player_id, slips[i].request.client_id))
         if bet_id is not None:  # a retry: the bet placed with this id
@@ -482,11 +494,11 @@ def _place_round(
 
 
 @dataclass(frozen=True, slots=True)
-class _RoundReads:
+class RoundReads:
     """What a round of slips reads before it decides, in one round trip."""
 
     existing: dict[tuple[str, str], str]  # (player, the slip's id) → the bet placed with it
-    bet_ids: list[str]  # each slip's bet id if it is placed
+    bet_ids: dict[tuple[str, str], str]  # (player, the slip's id) → its bet's id if placed
     locked: LockedAhead | None  # the stakes' accounts, locked in the same round trip
     legs: dict[str, _Leg]
     held: dict[str, int]  # selection → what its open bets could win beyond their stakes
@@ -494,14 +506,35 @@ class _RoundReads:
     players: dict[str, tuple[str, str]]  # player → cash account and currency
 
 
-def _read_round(session: Session, clock: Clock, slips: Sequence[Slip]) -> _RoundReads:
-    """The bets already placed with the slips' ids (retries), their selections with markets
-    and events, the selections' exposure, the players' stake factors and, for a slip that
-    does not carry them, the player's cash account: one statement each, sent together
-    (``read_together``). When every slip carries its cash account, the ledger's lock of the
-    stakes' accounts (the players' cash and the house) goes with them (``lock_ahead``)."""
+def _covers(reads: RoundReads, slips: Sequence[Slip]) -> bool:
+    """Were ``reads`` made for these slips (their ids, players and cash accounts)?"""
+    return all(
+        (s.player_id, s.request.client_id) in reads.bet_ids
+        and reads.players.get(s.player_id) == (s.cash_account_id, s.currency)
+        for s in slips
+    )
+
+
+def _read_round(session: Session, clock: Clock, slips: Sequence[Slip]) -> RoundReads:
+    """A round's reads (:func:`round_reads`), sent together (``read_together``)."""
+    statements, finish = round_reads(session, clock, slips)
+    return finish(read_together(session.connection(), statements))
+
+
+def round_reads(
+    session: Session, clock: Clock, slips: Sequence[Slip]
+) -> tuple[list[AnySelect], Callable[[list[list[Any]]], RoundReads]]:
+    """What a round of ``slips`` reads before it decides: the bets already placed with the
+    slips' ids (retries), their selections with markets and events, the selections'
+    exposure, the players' stake factors and, for a slip that does not carry them, the
+    player's cash account, one statement each. When every slip carries its cash account,
+    the ledger's lock of the stakes' accounts (the players' cash and the house) goes with
+    them (``lock_ahead``). Returns the statements, to send together with others (the
+    caller's own reads may go in the same round trip), and what makes their rows, in the
+    same order, into the round's reads: ``place_bets(ahead=...)`` takes them for its first
+    round."""
     conn = session.connection()
-    bet_ids = [new_id("bet") for _ in slips]
+    bet_ids = {(slip.player_id, slip.request.client_id): new_id("bet") for slip in slips}
     player_ids = {slip.player_id for slip in slips}
     selection_ids = {sid for slip in slips for sid in slip.request.selections}
     unknown = {s.player_id for s in slips if s.cash_account_id is None or s.currency is None}
@@ -517,6 +550,7 @@ def _read_round(session: Session, clock: Clock, slips: Sequence[Slip]) -> _Round
         ),
     ]
     accounts_ahead: frozenset[str] = frozenset()
+    holds = frozenset(map(hold_id_of, bet_ids.values()))
     if unknown:
         statements.append(
             select(Player.id, Player.cash_account_id, Player.currency).where(
@@ -529,31 +563,28 @@ def _read_round(session: Session, clock: Clock, slips: Sequence[Slip]) -> _Round
             {s.cash_account_id for s in slips if s.cash_account_id is not None}
             | {_house(session, clock, currency) for currency in currencies}
         )
-        statements += lock_ahead(conn, accounts_ahead, map(hold_id_of, bet_ids))
-    rows = read_together(conn, statements)
-    bets, selections, held, factors = rows[:4]
-    accounts = rows[4:] if unknown else []
-    locked = (
-        None
-        if unknown
-        else LockedAhead(accounts_ahead, frozenset(map(hold_id_of, bet_ids)), rows[4], rows[5])
-    )
-    players = {
-        slip.player_id: (slip.cash_account_id, slip.currency)
-        for slip in slips
-        if slip.cash_account_id is not None and slip.currency is not None
-    }
-    for found in accounts:
-        players |= {row.id: (row.cash_account_id, row.currency) for row in found}
-    return _RoundReads(
-        existing={(row.player_id, row.client_id): row.id for row in bets},
-        bet_ids=bet_ids,
-        locked=locked,
-        legs=_legs_from(selections),
-        held={row.selection_id: int(row.open_liability) for row in held},
-        factors={row.player_id: Fraction(Decimal(row.factor)) for row in factors},
-        players=players,
-    )
+        statements += lock_ahead(conn, accounts_ahead, holds)
+
+    def finish(rows: list[list[Any]]) -> RoundReads:
+        bets, selections, held, factors = rows[:4]
+        players = {
+            slip.player_id: (slip.cash_account_id, slip.currency)
+            for slip in slips
+            if slip.cash_account_id is not None and slip.currency is not None
+        }
+        if unknown:
+            players |= {row.id: (row.cash_account_id, row.currency) for row in rows[4]}
+        return RoundReads(
+            existing={(row.player_id, row.client_id): row.id for row in bets},
+            bet_ids=bet_ids,
+            locked=None if unknown else LockedAhead(accounts_ahead, holds, rows[4], rows[5]),
+            legs=_legs_from(selections),
+            held={row.selection_id: int(row.open_liability) for row in held},
+            factors={row.player_id: Fraction(Decimal(row.factor)) for row in factors},
+            players=players,
+        )
+
+    return statements, finish
 
 
 def _selections_query(conn: Connection, selection_ids: Iterable[str]) -> AnySelect:
@@ -604,7 +635,7 @@ def _load_selections(session: Session, selection_ids: set[str]) -> dict[str, _Le
 def _within_limits(
     slips: Sequence[Slip],
     candidates: list[_Candidate],
-    reads: _RoundReads,
+    reads: RoundReads,
     results: list[Placed | None],
 ) -> tuple[list[int], list[_Candidate]]:
     """The maximum stake of each slip, from the exposure written so far and this round's

@@ -7,13 +7,18 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from croupier.core.players import authenticate_session, authenticate_sessions
+from croupier.core.players import (
+    AuthenticatedPlayer,
+    authenticate_session,
+    authenticate_sessions,
+    authenticate_sessions_with,
+)
 from croupier.core.players.routes import SESSION_ERRORS, CurrentPlayer
 from croupier.kernel.batching import BulkBatcher
 from croupier.kernel.clock import Clock
@@ -162,20 +167,45 @@ def bet_batcher(
     *,
     registers: Registers | None,
     geolocation: Geolocation | None,
+    token_players: TokenPlayers | None = None,
 ) -> BulkBatcher[BetCall, betting.BetView | DomainError]:
     """The process's group commit of bets: each batch authenticates its requests' sessions
     and places their slips set-wise (``betting.place_bets``), in one transaction. A refusal
-    is an answer, not an error."""
+    is an answer, not an error.
+
+    When ``token_players`` knows every token of the batch (its player and cash account), the
+    first round's reads and the ledger's lock (``betting.round_reads``) go in the sessions'
+    own round trip; ``place_bets`` uses them only where the sessions' answer agrees."""
+    known = token_players or TokenPlayers()
 
     def handle(session: Session, calls: list[BetCall]) -> list[betting.BetView | DomainError]:
-        auths = authenticate_sessions(session, clock, [call.token for call in calls])
-        slips = [
-            betting.Slip(auth.player_id, call.slip, call.ip, auth.cash_account_id, auth.currency)
-            for call, auth in zip(calls, auths, strict=True)
-            if not isinstance(auth, DomainError)
-        ]
+        tokens = [call.token for call in calls]
+        claims = [known.claim(token) for token in tokens]
+        ahead = None
+        if all(claims):
+            claimed = [
+                betting.Slip(c.player_id, call.slip, call.ip, c.cash_account_id, c.currency)
+                for call, c in zip(calls, claims, strict=True)
+                if c is not None
+            ]
+            statements, finish = betting.round_reads(session, clock, claimed)
+            auths, rows = authenticate_sessions_with(session, clock, tokens, statements)
+            ahead = finish(rows)
+        else:
+            auths = authenticate_sessions(session, clock, tokens)
+        slips = []
+        for token, call, auth in zip(tokens, calls, auths, strict=True):
+            if not isinstance(auth, DomainError):
+                known.remember(token, auth)
+                slips.append(
+                    betting.Slip(
+                        auth.player_id, call.slip, call.ip, auth.cash_account_id, auth.currency
+                    )
+                )
         placed = iter(
-            betting.place_bets(session, clock, slips, registers=registers, geolocation=geolocation)
+            betting.place_bets(
+                session, clock, slips, registers=registers, geolocation=geolocation, ahead=ahead
+            )
         )
         answers: list[betting.BetView | DomainError] = []
         for auth in auths:
@@ -189,6 +219,15 @@ def bet_batcher(
     return BulkBatcher(database, "sportsbook-bets", handle)
 
 
+class Claim(NamedTuple):
+    """What a session token stands for that never changes: its player, the player's cash
+    account and currency."""
+
+    player_id: str
+    cash_account_id: str | None
+    currency: str | None
+
+
 class TokenPlayers:
     """Which player a session token belongs to, remembered per process (least recently used
     out beyond ``size``): a token never changes hands, so the rate limit finds its key
@@ -197,30 +236,39 @@ class TokenPlayers:
 
     def __init__(self, size: int = 100_000) -> None:
         self._size = size
-        self._players: OrderedDict[str, str] = OrderedDict()
+        self._players: OrderedDict[str, Claim] = OrderedDict()
         self._lock = threading.Lock()
+
+    def claim(self, token: str) -> Claim | None:
+        """The token's player and cash account if remembered (no I/O)."""
+        digest = token_digest(token)
+        with self._lock:
+            found = self._players.get(digest)
+            if found is not None:
+                self._players.move_to_end(digest)
+            return found
 
     def known(self, token: str) -> str | None:
         """The token's player if remembered (no I/O)."""
+        found = self.claim(token)
+        return None if found is None else found.player_id
+
+    def remember(self, token: str, auth: AuthenticatedPlayer) -> None:
         digest = token_digest(token)
         with self._lock:
-            player_id = self._players.get(digest)
-            if player_id is not None:
-                self._players.move_to_end(digest)
-            return player_id
+            self._players[digest] = Claim(auth.player_id, auth.cash_account_id, auth.currency)
+            self._players.move_to_end(digest)
+            if len(self._players) > self._size:
+                self._players.popitem(last=False)
 
     def player_of(self, database: Database, clock: Clock, token: str) -> str:
         player_id = self.known(token)
         if player_id is not None:
             return player_id
-        digest = token_digest(token)
         with database.read_only() as session:  # an unknown or invalid token: 401 here
-            player_id = authenticate_session(session, clock, token).player_id
-        with self._lock:
-            self._players[digest] = player_id
-            if len(self._players) > self._size:
-                self._players.popitem(last=False)
-        return player_id
+            auth = authenticate_session(session, clock, token)
+        self.remember(token, auth)
+        return auth.player_id
 
 
 def _count_slip(request: Request, clock: Clock, token: str) -> None:
