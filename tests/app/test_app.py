@@ -355,3 +355,15 @@ def test_a_commit_that_fails_is_never_answered_as_a_success(sqlite_db, clock, lo
     assert response.status_code == 500
     with sqlite_db.read_only() as s:
         assert s.scalar(select(func.count()).select_from(Player)) == 0
+
+
+@pytest.mark.parametrize("opentelemetry", [False, True])
+def test_fastapi_s_own_telemetry_is_on_only_when_the_operator_turns_it_on(opentelemetry):
+    """Off by default: FastAPI then never asks, per request, whether OpenTelemetry providers
+    are configured (~7 % of a request). FastAPI keeps the configuration privately."""
+    from croupier.app.main import create_app
+    from croupier.kernel.config import get_settings
+
+    settings = get_settings().model_copy(update={"opentelemetry": opentelemetry})
+    config = create_app(settings)._telemetry  # type: ignore[attr-defined]
+    assert (config["tracing"], config["metrics"], config["logs"]) == (opentelemetry,) * 3
