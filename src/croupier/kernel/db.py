@@ -377,8 +377,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     Elsewhere (SQLite) an executemany."""
     if not rows:
         return
-    driver = conn.connection.driver_connection
-    if not isinstance(driver, psycopg.Connection):
+    if not isinstance(conn.connection.driver_connection, psycopg.Connection):
         conn.execute(insert(table), list(rows))
         return
     names = tuple(rows[0])
@@ -391,11 +390,24 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         sql = _ARRAY_INSERTS[key] = (
             f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({casts})"
         )
+    run_on_driver(conn, sql, [[row[n] for row in rows] for n in names])
+
+
+def run_on_driver(conn: Connection, sql: str, params: Sequence[Any]) -> bool:
+    """Run ``sql`` (psycopg placeholders; ``%b`` for arrays) straight through the driver,
+    nothing read back, and answer True; False, running nothing, where the connection is not
+    PostgreSQL's sync driver (the caller then runs its portable form). Inside a pipeline the
+    statement is only queued. An error raised here (outside a pipeline) is SQLAlchemy's
+    ``DBAPIError`` of its kind, as ``conn.execute`` would raise."""
+    driver = conn.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        return False
     try:
         with driver.cursor() as cursor:
-            cursor.execute(sql, [[row[n] for row in rows] for n in names])
-    except psycopg.Error as exc:  # as SQLAlchemy's error of its kind (outside a pipeline)
+            cursor.execute(sql, params)
+    except psycopg.Error as exc:
         raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+    return True
 
 
 def null_pool_engine(url: str) -> Engine:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-import psycopg
 from argon2 import PasswordHasher
 from sqlalchemy import Row, Table, bindparam, delete, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -54,7 +53,7 @@ from croupier.kernel.credentials import (
     verify_password,
     verify_totp,
 )
-from croupier.kernel.db import AnySelect, one_of, read_together
+from croupier.kernel.db import AnySelect, one_of, read_together, run_on_driver
 from croupier.kernel.errors import DomainError, InvalidRequest
 from croupier.kernel.events import publish
 from croupier.kernel.ids import new_id
@@ -1023,12 +1022,9 @@ def write_sessions_used(session: Session) -> None:
     if not used:
         return
     conn = session.connection()
-    driver = conn.connection.driver_connection
-    if isinstance(driver, psycopg.Connection):  # one message, whatever the number of rows
-        ids = sorted(used)
-        with driver.cursor() as cursor:
-            cursor.execute(_TOUCH_SESSIONS_POSTGRESQL, (ids, [used[sid] for sid in ids]))
-        return
+    ids = sorted(used)
+    if run_on_driver(conn, _TOUCH_SESSIONS_POSTGRESQL, (ids, [used[sid] for sid in ids])):
+        return  # one statement for all the sessions
     conn.execute(
         _TOUCH_SESSION, [{"session_id": sid, "seen": at} for sid, at in sorted(used.items())]
     )

@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
-import psycopg
 from sqlalchemy import Connection, Select, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from croupier.kernel.db import one_of
+from croupier.kernel.db import one_of, run_on_driver
 from croupier.products.sportsbook.models import Bet, BetLeg, BetStatus, SelectionExposure
 
 _exposure = cast(Table, SelectionExposure.__table__)
@@ -37,16 +36,8 @@ def change(session: Session, deltas: Mapping[str, tuple[int, int]]) -> None:
     if not rows:
         return
     conn: Connection = session.connection()
-    driver = conn.connection.driver_connection
-    if isinstance(driver, psycopg.Connection):  # one message, whatever the number of rows
-        with driver.cursor() as cursor:
-            cursor.execute(
-                _CHANGE_POSTGRESQL,
-                [
-                    [row[name] for row in rows]
-                    for name in ("selection_id", "open_stakes", "open_liability")
-                ],
-            )
+    columns = [[row[n] for row in rows] for n in ("selection_id", "open_stakes", "open_liability")]
+    if run_on_driver(conn, _CHANGE_POSTGRESQL, columns):  # one statement for all the rows
         return
     make = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
     stmt: Any = make(_exposure)
