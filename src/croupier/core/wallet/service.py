@@ -685,20 +685,27 @@ class _PendingState:
         return _PendingState(self.status, self.expires_at, self.resolved_by, self.new)
 
 
+# An account's state as a batch locks it, in _AccountState's field order.
+_STATE_COLUMNS = (
+    _accounts.c.id,
+    _accounts.c.currency,
+    _accounts.c.debits_must_not_exceed_credits,
+    _accounts.c.debits_pending,
+    _accounts.c.debits_posted,
+    _accounts.c.credits_pending,
+    _accounts.c.credits_posted,
+)
+
+
 def _lock_accounts(conn: Connection, ids: Iterable[str]) -> dict[str, _AccountState]:
-    cols = (
-        _accounts.c.id,
-        _accounts.c.currency,
-        _accounts.c.debits_must_not_exceed_credits,
-        _accounts.c.debits_pending,
-        _accounts.c.debits_posted,
-        _accounts.c.credits_pending,
-        _accounts.c.credits_posted,
-    )
     states: dict[str, _AccountState] = {}
     # Sorted, and chunks in order: every batch takes its row locks in one global order.
     for chunk in _chunks(sorted(set(ids))):
-        stmt = select(*cols).where(_id_in(conn, _accounts.c.id, chunk)).order_by(_accounts.c.id)
+        stmt = (
+            select(*_STATE_COLUMNS)
+            .where(_id_in(conn, _accounts.c.id, chunk))
+            .order_by(_accounts.c.id)
+        )
         for row in conn.execute(stmt.with_for_update()):
             states[row[0]] = _AccountState(*row)
     return states
@@ -1064,16 +1071,14 @@ def lock_ahead(
     sends them with reads of its own (``read_together``: one round trip less) and passes
     their rows as a :class:`LockedAhead` to ``create_transfers(locked=...)``. The server runs
     a pipeline's statements in order, so the transfers are still read after the locks."""
-    a, t = _accounts.c, _transfers.c
     locking = (
-        select(a.id, a.currency, a.debits_must_not_exceed_credits)
-        .add_columns(a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
-        .where(one_of(conn, a.id, account_ids, name="account_ids"))
-        .order_by(a.id)
+        select(*_STATE_COLUMNS)
+        .where(one_of(conn, _accounts.c.id, account_ids, name="account_ids"))
+        .order_by(_accounts.c.id)
         .with_for_update()
     )
-    reading = select(*(t[name] for name in _TRANSFER_COLUMNS)).where(
-        one_of(conn, t.id, transfer_ids, name="transfer_ids")
+    reading = select(*(_transfers.c[name] for name in _TRANSFER_COLUMNS)).where(
+        one_of(conn, _transfers.c.id, transfer_ids, name="transfer_ids")
     )
     return [locking, reading]
 
