@@ -295,6 +295,7 @@ def platform_account(
 
 
 _PLATFORM_ACCOUNT_IDS = "ledger.platform_account_ids"
+_OPENED_PLATFORM_ACCOUNTS = "ledger.opened_platform_accounts"  # by this unit of work
 # The platform accounts whose opening has committed, shared by every session of a Database
 # (``Database.session_info``): an account is never deleted and never changes its id.
 _COMMITTED_PLATFORM_ACCOUNTS = "ledger.committed_platform_accounts"
@@ -306,9 +307,10 @@ def platform_account_id(
     """:func:`platform_account`'s id, read once per process: once a unit of work that read it
     has committed, every session of the same ``Database`` finds it without a read (every
     batch of bets needs the house account). Until then it is read once per unit of work. One
-    opened here is remembered by neither, since the savepoint of the call that opened it may
-    still roll it back."""
+    opened by this unit of work is remembered by neither, and read again at each call, since
+    the savepoint of the call that opened it may still roll it back."""
     known: dict[tuple[str, str, str], str] = session.info.setdefault(_PLATFORM_ACCOUNT_IDS, {})
+    opened: set[tuple[str, str, str]] = session.info.setdefault(_OPENED_PLATFORM_ACCOUNTS, set())
     committed: dict[tuple[str, str, str], str] | None = session.info.get(
         _COMMITTED_PLATFORM_ACCOUNTS
     )
@@ -317,9 +319,12 @@ def platform_account_id(
     if account_id is None:
         existing = find_platform_account(session, kind=kind, currency_code=currency_code, name=name)
         if existing is None:
+            opened.add(key)
             return platform_account(
                 session, clock, kind=kind, currency_code=currency_code, name=name
             ).id
+        if key in opened:  # this unit of work's: a savepoint may still take it back
+            return existing.id
         account_id = known[key] = existing.id
         if committed is not None:  # what this unit of work read, once it has committed
             after_commit(session, partial(committed.__setitem__, key, account_id))
