@@ -4,10 +4,12 @@ refused, liability, policy, in-play delay. A refusal holds nothing and records n
 from __future__ import annotations
 
 import itertools
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from croupier.core.wallet import get_balance, verify_ledger
 from croupier.core.wallet.models import LedgerTransfer
@@ -18,7 +20,7 @@ from croupier.policy.rg import service as rg
 from croupier.products.sportsbook import betting, catalogue, errors, exposure
 from croupier.products.sportsbook.betting import BetRequest, OddsPolicy
 from croupier.products.sportsbook.models import Bet, EventStatus, MarketStatus
-from tests.policy.policy_fixtures import UNIT
+from tests.policy.policy_fixtures import UNIT, move, player_in
 from tests.products.sportsbook.book_fixtures import Fixture, bettor, fixture
 
 
@@ -193,6 +195,56 @@ def test_the_stake_is_capped_by_the_liability_left_and_the_stake_factor(
     assert again.value.extra["max_stake_per_line"] == 5 * UNIT
 
 
+def test_a_second_process_on_the_same_selection_waits_for_the_first_and_reads_its_bet(
+    postgresql_db: Database, clock: ManualClock
+) -> None:
+    # Two serving processes, each with its own group commit, place on one selection at the
+    # same time. The second must not take the liability left that the first one's bet, not
+    # yet committed, has taken: it waits for the first's lock on the exposure and reads it.
+    # The players bet in different currencies: no ledger account is shared, so only the
+    # exposure's own lock can make the second one wait.
+    db = postgresql_db
+    euro = bettor(db, clock)
+    pound = player_in(db, clock, "MT", currency="GBP")
+    move(db, clock, pound, "deposit", 100 * UNIT)
+    fx = fixture(db, clock, liability=30 * UNIT)  # at 2.5 a stake of 20.00 wins 30.00
+
+    def second_process() -> betting.BetView:
+        with db.unit_of_work() as s:
+            return betting.place_bet(s, clock, pound.id, _slip(fx, "second", 15 * UNIT))[0]
+
+    def waiting_for_a_lock() -> int:
+        with db.engine.connect() as conn:
+            return int(
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+                or 0
+            )
+
+    with ThreadPoolExecutor(1) as pool:
+        with db.unit_of_work() as s:
+            betting.place_bet(
+                s, clock, euro.id, _slip(fx, "first", 15 * UNIT)
+            )  # 22.50 of the 30.00 taken
+            second = pool.submit(second_process)
+            deadline = time.monotonic() + 30
+            while not waiting_for_a_lock():
+                assert not second.done(), "the second bet was decided without waiting"
+                assert time.monotonic() < deadline, "the second bet neither waited nor ended"
+                time.sleep(0.01)
+        with pytest.raises(errors.StakeTooHigh) as refused:  # after the first one's commit
+            second.result(timeout=30)
+    assert refused.value.extra["max_stake_per_line"] == 5 * UNIT  # 7.50 left at 2.5
+    with db.read_only() as s:
+        assert exposure.drift(s) == []
+        assert exposure.open_liability(s, [fx.sel("1")]) == {fx.sel("1"): 22 * UNIT + UNIT // 2}
+        assert verify_ledger(s) == []
+
+
 def test_a_stake_above_the_balance_is_refused_and_nothing_is_held(
     db: Database, clock: ManualClock
 ) -> None:
@@ -286,20 +338,13 @@ def test_a_house_account_opened_by_a_refused_bet_is_not_remembered_by_the_batch(
     poor, rich = bettor(db, clock, funds=UNIT), bettor(db, clock)
     fx = fixture(db, clock)
 
-    def slip(client_id: str) -> BetRequest:
-        return BetRequest(
-            client_id=client_id, kind="single", selections=(fx.sel("1"),),
-            stake_per_line=10 * UNIT, prices={fx.sel("1"): fx.price("1")},
-            odds_policy=OddsPolicy.NONE,
-        )  # fmt: skip
-
     placed = []
     with db.unit_of_work() as s:
         with pytest.raises(errors.InsufficientFunds), s.begin_nested():
-            betting.place_bet(s, clock, poor.id, slip("a"))
+            betting.place_bet(s, clock, poor.id, _slip(fx, "a"))
         for client_id in ("b", "c"):
             with s.begin_nested():
-                placed.append(betting.place_bet(s, clock, rich.id, slip(client_id))[0])
+                placed.append(betting.place_bet(s, clock, rich.id, _slip(fx, client_id))[0])
     assert [view.status for view in placed] == ["accepted", "accepted"]
     with db.read_only() as s:
         assert get_balance(s, rich.cash_account_id).available == 80 * UNIT

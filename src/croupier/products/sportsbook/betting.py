@@ -14,7 +14,7 @@ accepted only if its markets are still open and its prices still acceptable.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -516,68 +516,78 @@ def _covers(reads: RoundReads, slips: Sequence[Slip]) -> bool:
 
 
 def _read_round(session: Session, clock: Clock, slips: Sequence[Slip]) -> RoundReads:
-    """A round's reads (:func:`round_reads`), sent together (``read_together``)."""
+    """A round's reads (:func:`round_reads`), sent together (``read_together``). The cash
+    accounts of slips that do not carry them are read first, in a round trip of their own:
+    the round's reads lock the accounts before the exposure (see :func:`round_reads`)."""
+    conn = session.connection()
+    unknown = {s.player_id for s in slips if s.cash_account_id is None or s.currency is None}
+    if unknown:
+        found = {
+            row.id: row
+            for row in conn.execute(
+                select(Player.id, Player.cash_account_id, Player.currency).where(
+                    one_of(conn, Player.id, unknown, name="player_ids")
+                )
+            )
+        }
+        slips = [
+            replace(s, cash_account_id=row.cash_account_id, currency=row.currency)
+            if s.player_id in unknown and (row := found.get(s.player_id)) is not None
+            else s
+            for s in slips
+        ]
     statements, finish = round_reads(session, clock, slips)
-    return finish(read_together(session.connection(), statements))
+    return finish(read_together(conn, statements))
 
 
 def round_reads(
     session: Session, clock: Clock, slips: Sequence[Slip]
 ) -> tuple[list[AnySelect], Callable[[list[list[Any]]], RoundReads]]:
     """What a round of ``slips`` reads before it decides: the bets already placed with the
-    slips' ids (retries), their selections with markets and events, the selections'
-    exposure, the players' stake factors and, for a slip that does not carry them, the
-    player's cash account, one statement each. When every slip carries its cash account,
-    the ledger's lock of the stakes' accounts (the players' cash and the house) goes with
-    them (``lock_ahead``). Returns the statements, to send together with others (the
-    caller's own reads may go in the same round trip), and what makes their rows, in the
-    same order, into the round's reads: ``place_bets(ahead=...)`` takes them for its first
-    round."""
+    slips' ids (retries), their selections with markets and events, the players' stake
+    factors, the ledger's lock of the stakes' accounts (the players' cash and the house:
+    ``lock_ahead``) and then the selections' exposure, after placing's lock on them
+    (``exposure.placing_reads``: a second process placing on the same selections waits
+    for this round's bets, and reads them).
+    Every slip must carry its player's cash account and currency: one that does not is
+    refused as an unknown player (:func:`_read_round` reads them first). Returns the
+    statements, to send together with others (the caller's own reads may go in the same
+    round trip), and what makes their rows, in the same order, into the round's reads:
+    ``place_bets(ahead=...)`` takes them for its first round."""
     conn = session.connection()
     bet_ids = {(slip.player_id, slip.request.client_id): new_id("bet") for slip in slips}
     player_ids = {slip.player_id for slip in slips}
     selection_ids = {sid for slip in slips for sid in slip.request.selections}
-    unknown = {s.player_id for s in slips if s.cash_account_id is None or s.currency is None}
+    players = {
+        slip.player_id: (slip.cash_account_id, slip.currency)
+        for slip in slips
+        if slip.cash_account_id is not None and slip.currency is not None
+    }
+    accounts_ahead = frozenset(
+        {cash for cash, _ in players.values()}
+        | {_house(session, clock, currency) for currency in {c for _, c in players.values()}}
+    )
+    holds = frozenset(map(hold_id_of, bet_ids.values()))
     statements: list[AnySelect] = [
         select(Bet.id, Bet.player_id, Bet.client_id).where(
             one_of(conn, Bet.player_id, player_ids, name="player_ids"),
             one_of(conn, Bet.client_id, {s.request.client_id for s in slips}, name="client_ids"),
         ),
         _selections_query(conn, selection_ids),
-        exposure.liability_query(conn, selection_ids),
         select(PlayerStakeFactor.player_id, PlayerStakeFactor.factor).where(
             one_of(conn, PlayerStakeFactor.player_id, player_ids, name="player_ids")
         ),
+        *lock_ahead(conn, accounts_ahead, holds),
+        *exposure.placing_reads(conn, selection_ids),  # after the accounts, as the writes
     ]
-    accounts_ahead: frozenset[str] = frozenset()
-    holds = frozenset(map(hold_id_of, bet_ids.values()))
-    if unknown:
-        statements.append(
-            select(Player.id, Player.cash_account_id, Player.currency).where(
-                one_of(conn, Player.id, unknown, name="player_ids")
-            )
-        )
-    else:
-        currencies = {s.currency for s in slips if s.currency is not None}
-        accounts_ahead = frozenset(
-            {s.cash_account_id for s in slips if s.cash_account_id is not None}
-            | {_house(session, clock, currency) for currency in currencies}
-        )
-        statements += lock_ahead(conn, accounts_ahead, holds)
 
     def finish(rows: list[list[Any]]) -> RoundReads:
-        bets, selections, held, factors = rows[:4]
-        players = {
-            slip.player_id: (slip.cash_account_id, slip.currency)
-            for slip in slips
-            if slip.cash_account_id is not None and slip.currency is not None
-        }
-        if unknown:
-            players |= {row.id: (row.cash_account_id, row.currency) for row in rows[4]}
+        bets, selections, factors, accounts, transfers = rows[:5]
+        held = rows[-1]
         return RoundReads(
             existing={(row.player_id, row.client_id): row.id for row in bets},
             bet_ids=bet_ids,
-            locked=None if unknown else LockedAhead(accounts_ahead, holds, rows[4], rows[5]),
+            locked=LockedAhead(accounts_ahead, holds, accounts, transfers),
             legs=_legs_from(selections),
             held={row.selection_id: int(row.open_liability) for row in held},
             factors={row.player_id: Fraction(Decimal(row.factor)) for row in factors},
@@ -796,12 +806,6 @@ def accept_due_bets(session: Session, clock: Clock, *, limit: int = 500) -> int:
         except errors.SportsbookError as refusal:
             bet.status = BetStatus.REFUSED.value
             bet.void_reason = refusal.detail[:200]
-            exposure.change(
-                session,
-                exposure.of_bet(
-                    (leg.selection_id for leg in legs), bet.stake, bet.potential_return, sign=-1
-                ),
-            )
             create_transfers(
                 session,
                 clock,
@@ -815,6 +819,12 @@ def accept_due_bets(session: Session, clock: Clock, *, limit: int = 500) -> int:
                     )
                 ],
             )[0].unwrap()
+            exposure.change(  # after the accounts, as placing writes them (no deadlock)
+                session,
+                exposure.of_bet(
+                    (leg.selection_id for leg in legs), bet.stake, bet.potential_return, sign=-1
+                ),
+            )
             continue
         bet.status = BetStatus.ACCEPTED.value
     session.flush()

@@ -13,15 +13,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
-from sqlalchemy import Connection, Select, Table, func, select
+from sqlalchemy import Connection, Select, Table, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from croupier.kernel.db import one_of, run_on_driver
-from croupier.products.sportsbook.models import Bet, BetLeg, BetStatus, SelectionExposure
+from croupier.kernel.db import AnySelect, one_of, run_on_driver
+from croupier.products.sportsbook.models import (
+    Bet,
+    BetLeg,
+    BetStatus,
+    Selection,
+    SelectionExposure,
+)
 
 _exposure = cast(Table, SelectionExposure.__table__)
+_selections = cast(Table, Selection.__table__)
 OPEN = (BetStatus.PENDING.value, BetStatus.ACCEPTED.value)
 
 
@@ -83,11 +90,44 @@ def liability_query(conn: Connection, selection_ids: Iterable[str]) -> Select[st
     )
 
 
+def placing_reads(conn: Connection, selection_ids: Iterable[str]) -> list[AnySelect]:
+    """The reads of :func:`liability_query` for placing bets: on PostgreSQL after a lock per
+    selection, held until the transaction ends, that only placing takes. Several processes
+    place bets at once, each in batches; without it two batches on one selection could both
+    read the liability left before either wrote its bets, and both take it. With it the
+    second waits for the first to commit, and its read (a statement of its own, so a fresh
+    snapshot) sees the first one's bets. Settling and cashing out only lower the counters:
+    a placement that read them before is the more careful for it.
+
+    The lock is a transaction-level advisory lock keyed by the selection's id (hashed, in
+    the class :data:`PLACING_LOCKS`), taken in the keys' order: no row is written for it,
+    and a new selection needs none. Send them after the ledger's lock of the stakes'
+    accounts, as the bets' writes come after it too. On SQLite one writer at a time holds
+    the database: the read alone."""
+    read = liability_query(conn, selection_ids)
+    if conn.dialect.name != "postgresql":
+        return [read]
+    key = func.hashtext(_selections.c.id)
+    keys = (
+        select(key.label("key"))
+        .where(one_of(conn, _selections.c.id, selection_ids, name="selection_ids"))
+        .distinct()
+        .order_by(key)
+        .subquery()
+    )
+    lock = select(func.pg_advisory_xact_lock(literal(PLACING_LOCKS), keys.c.key)).select_from(keys)
+    return [lock, read]
+
+
+# The class (the first key) of the advisory locks that placing bets takes on selections.
+PLACING_LOCKS = 0x5B0E
+
+
 def open_liability(session: Session, selection_ids: Iterable[str]) -> dict[str, int]:
     """What open bets could win beyond their stakes on each selection (0 without bets)."""
     ids = sorted(set(selection_ids))
     conn = session.connection()
-    found = dict(conn.execute(liability_query(conn, ids)).tuples().all())
+    found = dict(conn.execute(liability_query(conn, ids)).all())
     return {sid: int(found.get(sid, 0)) for sid in ids}
 
 
@@ -120,4 +160,14 @@ def drift(session: Session) -> list[tuple[str, tuple[int, int], tuple[int, int]]
     ]
 
 
-__all__ = ["OPEN", "add", "change", "drift", "liability_query", "of_bet", "open_liability"]
+__all__ = [
+    "OPEN",
+    "PLACING_LOCKS",
+    "add",
+    "change",
+    "drift",
+    "liability_query",
+    "of_bet",
+    "open_liability",
+    "placing_reads",
+]

@@ -296,9 +296,11 @@ def _apply(
             settled += 1
             paid += bet_paid
         _update_rows(conn, _bets, "bet_id", settlements)
-    exposure.change(session, closed)
     _forget_loaded(session, set(touched))
     _make_transfers(session, clock, moves)
+    # After the ledger's accounts, as placing writes them: settling and placing lock the
+    # same rows in the same order, so that they cannot deadlock.
+    exposure.change(session, closed)
     for bet_id in corrections:
         bet_obj = session.get(Bet, bet_id)
         assert bet_obj is not None
