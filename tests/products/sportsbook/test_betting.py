@@ -245,6 +245,40 @@ def test_a_second_process_on_the_same_selection_waits_for_the_first_and_reads_it
         assert verify_ledger(s) == []
 
 
+def test_a_batchs_first_round_locks_what_its_later_rounds_need(
+    db: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ada's second slip waits for a second round. The first round already locks its
+    # selection and ada's account with everything else of the batch, so that the second
+    # round takes no new lock (a lock taken later, out of order, could wait in a cycle on
+    # another process's batch).
+    ada, bob = bettor(db, clock), bettor(db, clock)
+    fx, other = fixture(db, clock), fixture(db, clock)
+    locked: list[set[str]] = []
+    placing_reads = exposure.placing_reads
+
+    def recorded(conn, selection_ids):  # type: ignore[no-untyped-def]
+        locked.append(set(selection_ids))
+        return placing_reads(conn, selection_ids)
+
+    monkeypatch.setattr(exposure, "placing_reads", recorded)
+    with db.unit_of_work() as s:
+        answers = betting.place_bets(
+            s,
+            clock,
+            [
+                betting.Slip(ada.id, _slip(fx, "a1"), None, ada.cash_account_id, ada.currency),
+                betting.Slip(ada.id, _slip(other, "a2"), None, ada.cash_account_id, ada.currency),
+                betting.Slip(
+                    bob.id, _slip(fx, "b1", code="X"), None, bob.cash_account_id, bob.currency
+                ),
+            ],
+        )
+    assert all(isinstance(a, tuple) and a[1] for a in answers)
+    assert len(locked) == 2  # two rounds
+    assert locked[0] == {fx.sel("1"), fx.sel("X"), other.sel("1")} == locked[0] | locked[1]
+
+
 def test_a_stake_above_the_balance_is_refused_and_nothing_is_held(
     db: Database, clock: ManualClock
 ) -> None:

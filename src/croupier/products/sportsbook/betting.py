@@ -436,7 +436,7 @@ def _place_round(
     reads = (
         ahead
         if ahead is not None and _covers(ahead, round_slips)
-        else _read_round(session, clock, round_slips)
+        else _read_round(session, clock, round_slips, slips)
     )
     bet_ids = {i: reads.bet_ids[slips[i].player_id, slips[i].request.client_id] for i in live}
     for i in live:
@@ -515,7 +515,9 @@ def _covers(reads: RoundReads, slips: Sequence[Slip]) -> bool:
     )
 
 
-def _read_round(session: Session, clock: Clock, slips: Sequence[Slip]) -> RoundReads:
+def _read_round(
+    session: Session, clock: Clock, slips: Sequence[Slip], batch: Sequence[Slip]
+) -> RoundReads:
     """A round's reads (:func:`round_reads`), sent together (``read_together``). The cash
     accounts of slips that do not carry them are read first, in a round trip of their own:
     the round's reads lock the accounts before the exposure (see :func:`round_reads`)."""
@@ -536,12 +538,12 @@ def _read_round(session: Session, clock: Clock, slips: Sequence[Slip]) -> RoundR
             else s
             for s in slips
         ]
-    statements, finish = round_reads(session, clock, slips)
+    statements, finish = round_reads(session, clock, slips, batch=batch)
     return finish(read_together(conn, statements))
 
 
 def round_reads(
-    session: Session, clock: Clock, slips: Sequence[Slip]
+    session: Session, clock: Clock, slips: Sequence[Slip], *, batch: Sequence[Slip] = ()
 ) -> tuple[list[AnySelect], Callable[[list[list[Any]]], RoundReads]]:
     """What a round of ``slips`` reads before it decides: the bets already placed with the
     slips' ids (retries), their selections with markets and events, the players' stake
@@ -553,7 +555,12 @@ def round_reads(
     refused as an unknown player (:func:`_read_round` reads them first). Returns the
     statements, to send together with others (the caller's own reads may go in the same
     round trip), and what makes their rows, in the same order, into the round's reads:
-    ``place_bets(ahead=...)`` takes them for its first round."""
+    ``place_bets(ahead=...)`` takes them for its first round.
+
+    ``batch``: the slips of the whole batch, of which these are the first round. Their
+    accounts and selections are locked now with the round's, so that a later round takes
+    no new lock: locks taken in one sorted statement cannot wait in a cycle on another
+    process's, where a second round's could (PostgreSQL would end one of the two)."""
     conn = session.connection()
     bet_ids = {(slip.player_id, slip.request.client_id): new_id("bet") for slip in slips}
     player_ids = {slip.player_id for slip in slips}
@@ -563,10 +570,16 @@ def round_reads(
         for slip in slips
         if slip.cash_account_id is not None and slip.currency is not None
     }
+    stakes = [
+        (slip.cash_account_id, slip.currency)
+        for slip in (*slips, *batch)
+        if slip.cash_account_id is not None and slip.currency is not None
+    ]
     accounts_ahead = frozenset(
-        {cash for cash, _ in players.values()}
-        | {_house(session, clock, currency) for currency in {c for _, c in players.values()}}
+        {cash for cash, _ in stakes}
+        | {_house(session, clock, currency) for currency in {c for _, c in stakes}}
     )
+    locked_selections = selection_ids | {sid for slip in batch for sid in slip.request.selections}
     holds = frozenset(map(hold_id_of, bet_ids.values()))
     statements: list[AnySelect] = [
         select(Bet.id, Bet.player_id, Bet.client_id).where(
@@ -578,7 +591,7 @@ def round_reads(
             one_of(conn, PlayerStakeFactor.player_id, player_ids, name="player_ids")
         ),
         *lock_ahead(conn, accounts_ahead, holds),
-        *exposure.placing_reads(conn, selection_ids),  # after the accounts, as the writes
+        *exposure.placing_reads(conn, locked_selections),  # after the accounts, as the writes
     ]
 
     def finish(rows: list[list[Any]]) -> RoundReads:
