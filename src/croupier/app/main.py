@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -46,7 +47,6 @@ from croupier.kernel.errors import (
     ServiceUnavailable,
 )
 from croupier.kernel.events import OutboxDispatcher
-from croupier.kernel.ids import random_bytes
 from croupier.kernel.ratelimit import RateLimited, rate_limiter_for
 from croupier.kernel.rng import default_rng
 from croupier.kernel.web import install_problem_schema, problem_responses
@@ -189,9 +189,7 @@ class RequestContext:
                 incoming = value.decode("latin-1")
                 break
         request_id = (
-            incoming
-            if 0 < len(incoming) <= 64 and incoming.isprintable()
-            else random_bytes(16).hex()
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
         )
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
