@@ -522,7 +522,7 @@ def _read_round(
     accounts of slips that do not carry them are read first, in a round trip of their own:
     the round's reads lock the accounts before the exposure (see :func:`round_reads`)."""
     conn = session.connection()
-    unknown = {s.player_id for s in slips if s.cash_account_id is None or s.currency is None}
+    unknown = {s.player_id for s in slips if _cash_of(s) is None}
     if unknown:
         found = {
             row.id: row
@@ -565,18 +565,10 @@ def round_reads(
     bet_ids = {(slip.player_id, slip.request.client_id): new_id("bet") for slip in slips}
     player_ids = {slip.player_id for slip in slips}
     selection_ids = {sid for slip in slips for sid in slip.request.selections}
-    players = {
-        slip.player_id: (slip.cash_account_id, slip.currency)
-        for slip in slips
-        if slip.cash_account_id is not None and slip.currency is not None
-    }
-    stakes = [
-        (slip.cash_account_id, slip.currency)
-        for slip in (*slips, *batch)
-        if slip.cash_account_id is not None and slip.currency is not None
-    ]
+    players = {slip.player_id: cash for slip in slips if (cash := _cash_of(slip)) is not None}
+    stakes = set(players.values()) | {c for slip in batch if (c := _cash_of(slip)) is not None}
     accounts_ahead = frozenset(
-        {cash for cash, _ in stakes}
+        {account for account, _ in stakes}
         | {_house(session, clock, currency) for currency in {c for _, c in stakes}}
     )
     locked_selections = selection_ids | {sid for slip in batch for sid in slip.request.selections}
@@ -608,6 +600,13 @@ def round_reads(
         )
 
     return statements, finish
+
+
+def _cash_of(slip: Slip) -> tuple[str, str] | None:
+    """The slip's player's cash account and currency, if the slip carries them."""
+    if slip.cash_account_id is None or slip.currency is None:
+        return None
+    return slip.cash_account_id, slip.currency
 
 
 def _selections_query(conn: Connection, selection_ids: Iterable[str]) -> AnySelect:
